@@ -1,0 +1,84 @@
+// The Bucket API as zod schemas: the one source of truth for TypeScript types, validation and (later) the CRD.
+import { z } from "zod";
+import { DURATION_PATTERN } from "./duration.js";
+
+export const GROUP = "source.toolkit.fluxcd.io";
+export const API_VERSIONS = [`${GROUP}/v1`, `${GROUP}/v1beta2`] as const;
+export const PROVIDERS = ["generic", "aws", "gcp", "azure"] as const;
+
+const durationMessage = "must be a Go duration such as 30s, 5m0s or 1h30m (units ms, s, m, h)";
+const duration = z.string().regex(new RegExp(DURATION_PATTERN), { error: durationMessage });
+
+/** A reference to a Secret in the Bucket's own namespace. */
+export const LocalObjectReference = z.strictObject({
+  name: z.string().min(1, { error: "must name a Secret in the Bucket's namespace" }),
+});
+
+export const StsSpec = z.strictObject({
+  provider: z.enum(["aws", "ldap"], { error: "must be one of: aws, ldap" }),
+  endpoint: z.string().min(1, { error: "must be the STS endpoint URL" }),
+  secretRef: LocalObjectReference.optional(),
+  certSecretRef: LocalObjectReference.optional(),
+});
+
+/** `spec` of a Bucket, as written by users (v1 and v1beta2 share it; `url` is bucketops' shorthand). */
+export const BucketSpecInput = z.strictObject({
+  url: z.string().min(1).optional().describe("Shorthand for provider/bucketName/prefix: s3://, gs://, azblob://, file://"),
+  provider: z
+    .enum(PROVIDERS, { error: `must be one of: ${PROVIDERS.join(", ")}` })
+    .optional()
+    .describe("The bucket provider; default generic (S3-compatible)"),
+  bucketName: z.string().min(1).optional(),
+  endpoint: z.string().min(1).optional(),
+  region: z.string().min(1).optional(),
+  prefix: z.string().optional(),
+  insecure: z.boolean().optional(),
+  sts: StsSpec.optional(),
+  secretRef: LocalObjectReference.optional(),
+  serviceAccountName: z.string().min(1).optional(),
+  certSecretRef: LocalObjectReference.optional(),
+  proxySecretRef: LocalObjectReference.optional(),
+  interval: duration,
+  timeout: duration.optional(),
+  ignore: z.string().optional(),
+  suspend: z.boolean().optional(),
+  accessFrom: z.unknown().optional().describe("v1beta2 only; accepted and ignored"),
+});
+export type BucketSpecInput = z.infer<typeof BucketSpecInput>;
+
+const dns1123 = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+export const ObjectMeta = z.object({
+  name: z.string().regex(dns1123, { error: "must be a lowercase DNS name (a-z, 0-9, '-', '.')" }).max(253),
+  namespace: z.string().regex(dns1123, { error: "must be a lowercase DNS name" }).max(63).default("default"),
+  generation: z.number().int().optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+export type ObjectMeta = z.infer<typeof ObjectMeta>;
+
+/** A whole Bucket document; `spec` is validated separately so a bad spec can still be reported by name. */
+export const BucketDocument = z.object({
+  apiVersion: z.enum(API_VERSIONS, { error: `must be one of: ${API_VERSIONS.join(", ")}` }),
+  kind: z.literal("Bucket"),
+  metadata: ObjectMeta,
+  spec: z.unknown(),
+  status: z.unknown().optional(),
+});
+export type BucketDocument = z.infer<typeof BucketDocument>;
+
+/** Formats zod issues as "field: problem" lines that say what is allowed. */
+export function formatIssues(error: z.ZodError, root: string): string {
+  return error.issues
+    .map((issue) => {
+      const path = [root, ...issue.path.map(String)].filter((p) => p !== "").join(".");
+      if (issue.code === "unrecognized_keys") {
+        return `${path}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+      }
+      if (issue.code === "invalid_type" && issue.input === undefined) return `${path}: is required`;
+      return `${path}: ${issue.message}`;
+    })
+    .join("; ");
+}

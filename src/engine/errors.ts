@@ -1,0 +1,58 @@
+// Every failure becomes one typed ReconcileError: which condition it sets, Flux's reason, and the retry policy.
+import { SpecError } from "../api/errors.js";
+import { ConditionType, Reason } from "../api/status.js";
+import { CredentialsError } from "../credentials/secret.js";
+import { ProviderError } from "../providers/types.js";
+import { UnsafeKeyError } from "../source/safe-key.js";
+
+/** stall: the spec must change first; retry: try again after a backoff. */
+export type ErrorPolicy = "stall" | "retry";
+
+export class ReconcileError extends Error {
+  override readonly name = "ReconcileError";
+  readonly condition: typeof ConditionType.FetchFailed | typeof ConditionType.StorageOperationFailed | typeof ConditionType.Stalled;
+  readonly reason: string;
+  readonly policy: ErrorPolicy;
+  constructor(
+    condition: ReconcileError["condition"],
+    reason: string,
+    policy: ErrorPolicy,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.condition = condition;
+    this.reason = reason;
+    this.policy = policy;
+  }
+}
+
+/** Classifies any error thrown by a stage; `stage` says which condition an unknown error belongs to. */
+export function toReconcileError(error: unknown, stage: "source" | "storage"): ReconcileError {
+  if (error instanceof ReconcileError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof SpecError) return new ReconcileError(ConditionType.Stalled, error.reason, "stall", message, { cause: error });
+  if (error instanceof CredentialsError) {
+    return new ReconcileError(ConditionType.FetchFailed, Reason.AuthenticationFailed, "retry", message, { cause: error });
+  }
+  if (error instanceof ProviderError) {
+    const reason = error.kind === "Unauthorized" ? Reason.AuthenticationFailed : Reason.BucketOperationFailed;
+    return new ReconcileError(ConditionType.FetchFailed, reason, "retry", message, { cause: error });
+  }
+  if (error instanceof UnsafeKeyError) {
+    return new ReconcileError(ConditionType.FetchFailed, Reason.InvalidPath, "retry", message, { cause: error });
+  }
+  if (stage === "storage") {
+    return new ReconcileError(ConditionType.StorageOperationFailed, Reason.ArchiveOperationFailed, "retry", message, {
+      cause: error,
+    });
+  }
+  const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+  return new ReconcileError(
+    ConditionType.FetchFailed,
+    Reason.BucketOperationFailed,
+    "retry",
+    timedOut ? `timed out: ${message} (raise spec.timeout if the bucket is large)` : message,
+    { cause: error },
+  );
+}

@@ -1,0 +1,182 @@
+// reconcile(bucket): spec → credentials → list/ignore/index → fetch changed → tar.gz → store → status.
+import path from "node:path";
+import type { Logger } from "pino";
+import { normalizeSpec, type BucketSpec } from "../api/normalize.js";
+import { Reason, type Artifact, type BucketStatus } from "../api/status.js";
+import { writeTarGz } from "../artifact/tarball.js";
+import { resolveConnection, type ConnectionConfig } from "../credentials/resolve.js";
+import type { SecretReader } from "../credentials/secret.js";
+import { createProvider, type ProviderTuning } from "../providers/index.js";
+import type { BucketProvider } from "../providers/types.js";
+import { ContentCache } from "../source/content-cache.js";
+import { fetchIndex } from "../source/fetch.js";
+import { scanBucket } from "../source/scan.js";
+import type { ArtifactStore, BucketRef } from "../storage/artifact-store.js";
+import { toReconcileError, type ReconcileError } from "./errors.js";
+import { failed, succeeded } from "./summarize.js";
+
+export const REQUESTED_AT_ANNOTATION = "reconcile.fluxcd.io/requestedAt";
+
+export interface ReconcileInput {
+  ref: BucketRef;
+  generation: number;
+  /** The raw spec as written (v1, v1beta2 or url shorthand). */
+  spec: unknown;
+  /** Folder relative file:// URLs resolve against. */
+  baseDir?: string;
+  annotations?: Readonly<Record<string, string>>;
+  /** Status from the previous reconcile (initialStatus() for a new Bucket). */
+  status: BucketStatus;
+}
+
+export interface EngineDeps {
+  store: ArtifactStore;
+  readSecret: SecretReader;
+  /** Root of the per-Bucket content caches. */
+  cacheRoot: string;
+  logger: Logger;
+  now?: () => Date;
+  /** Parallel downloads per Bucket. */
+  concurrency: number;
+  tuning?: Partial<ProviderTuning>;
+  /** Builds providers; replaceable so a runtime can wrap or meter them. */
+  providerFactory?: (config: ConnectionConfig, tuning: ProviderTuning) => BucketProvider;
+  onProgress?: (event: { key: string; bytes: number; cached: boolean; total: number }) => void;
+}
+
+export interface EngineEvent {
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+  annotations?: Record<string, string>;
+}
+
+export interface ReconcileStats {
+  objects: number;
+  listed: number;
+  ignored: number;
+  downloaded: number;
+  cacheHits: number;
+  bytesDownloaded: number;
+  listRequests: number;
+  getRequests: number;
+  durationMs: number;
+}
+
+export type Outcome = "stored" | "unchanged" | "failed" | "stalled" | "suspended";
+
+export interface ReconcileResult {
+  outcome: Outcome;
+  status: BucketStatus;
+  events: EngineEvent[];
+  stats: ReconcileStats;
+  /** The normalized spec, when it was valid (runtimes schedule on spec.intervalMs). */
+  spec?: BucketSpec;
+  error?: ReconcileError;
+}
+
+export const DEFAULT_TUNING: ProviderTuning = { requestTimeoutMs: 30_000, maxSockets: 64 };
+
+/**
+ * Reconciles one Bucket. Never throws for bucket, credential or storage problems: they come back as
+ * conditions with Flux's reasons, and the previous artifact stays in status and on disk.
+ */
+export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promise<ReconcileResult> {
+  const started = Date.now();
+  const now = deps.now ?? ((): Date => new Date());
+  const log = deps.logger.child({ bucket: `${input.ref.namespace}/${input.ref.name}` });
+  const stats: ReconcileStats = {
+    objects: 0, listed: 0, ignored: 0, downloaded: 0, cacheHits: 0, bytesDownloaded: 0,
+    listRequests: 0, getRequests: 0, durationMs: 0,
+  };
+  let status = echoRequestedAt(input.status, input.annotations);
+  const finish = (result: Omit<ReconcileResult, "stats">): ReconcileResult => {
+    stats.durationMs = Date.now() - started;
+    return { ...result, stats };
+  };
+
+  let spec: BucketSpec;
+  try {
+    spec = normalizeSpec(input.spec, input.baseDir);
+  } catch (error) {
+    const rerr = toReconcileError(error, "source");
+    log.warn({ reason: rerr.reason }, rerr.message);
+    status = failed(status, { generation: input.generation, error: rerr, artifactPresent: status.artifact !== undefined, now: now() });
+    return finish({ outcome: "stalled", status, events: [warning(rerr)], error: rerr });
+  }
+  if (spec.suspend) return finish({ outcome: "suspended", status, events: [], spec });
+
+  const previous = status.artifact && (await deps.store.exists(status.artifact)) ? status.artifact : undefined;
+  const cache = new ContentCache(path.join(deps.cacheRoot, input.ref.namespace, input.ref.name));
+  const signal = AbortSignal.timeout(spec.timeoutMs);
+  let provider: BucketProvider | undefined;
+  let newRevision: string | undefined;
+  let stage: "source" | "storage" = "source";
+  try {
+    const connection = await resolveConnection(spec, input.ref.namespace, deps.readSecret);
+    const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+    provider = (deps.providerFactory ?? createProvider)(connection, tuning);
+    const scan = await scanBucket(provider, cache, { prefix: spec.prefix, ignore: spec.ignore, signal });
+    Object.assign(stats, { objects: scan.index.size, listed: scan.listed, ignored: scan.ignored });
+    const revision = scan.index.revision();
+
+    if (previous && previous.revision === revision && status.observedIgnore === spec.ignore) {
+      status = succeeded(status, { generation: input.generation, artifact: previous, url: deps.store.latestUrl(input.ref), ignore: spec.ignore, now: now() });
+      log.debug({ revision }, "no change");
+      return finish({ outcome: "unchanged", status, events: [], spec });
+    }
+    if (previous?.revision !== revision) newRevision = revision;
+
+    const total = scan.index.size;
+    const fetched = await fetchIndex(scan.index, provider, cache, {
+      concurrency: deps.concurrency,
+      signal,
+      onObject: deps.onProgress ? (e) => deps.onProgress?.({ ...e, total }) : undefined,
+    });
+    Object.assign(stats, fetched);
+
+    stage = "storage";
+    const entries = scan.index.entries.map((e) => ({ name: e.key, file: cache.pathFor(e.key, e.etag), size: e.size }));
+    const artifact: Artifact = await deps.store.put(input.ref, revision, (tmp) => writeTarGz(entries, tmp));
+    await deps.store.gc(input.ref, artifact);
+    await cache.prune([...scan.index.entries, ...scan.ignoreFiles]);
+
+    status = succeeded(status, { generation: input.generation, artifact, url: deps.store.latestUrl(input.ref), ignore: spec.ignore, now: now() });
+    const events: EngineEvent[] = [];
+    if (previous?.digest !== artifact.digest) {
+      events.push({
+        type: "Normal",
+        reason: "NewArtifact",
+        message: `stored artifact with ${total} fetched files from '${spec.bucketName}' bucket`,
+        annotations: {
+          "source.toolkit.fluxcd.io/revision": artifact.revision,
+          "source.toolkit.fluxcd.io/digest": artifact.digest,
+        },
+      });
+    }
+    log.info({ revision, digest: artifact.digest, ...fetched, objects: total }, "stored artifact");
+    return finish({ outcome: "stored", status, events, spec });
+  } catch (error) {
+    const rerr = toReconcileError(error, stage);
+    log.warn({ reason: rerr.reason }, rerr.message);
+    status = failed(status, { generation: input.generation, error: rerr, newRevision, artifactPresent: previous !== undefined, now: now() });
+    return finish({ outcome: rerr.policy === "stall" ? "stalled" : "failed", status, events: [warning(rerr)], spec, error: rerr });
+  } finally {
+    if (provider) {
+      stats.listRequests = provider.requests.list;
+      stats.getRequests = provider.requests.get;
+      provider.close();
+    }
+  }
+}
+
+function warning(error: ReconcileError): EngineEvent {
+  return { type: "Warning", reason: error.reason, message: error.message };
+}
+
+function echoRequestedAt(status: BucketStatus, annotations: Readonly<Record<string, string>> | undefined): BucketStatus {
+  const requestedAt = annotations?.[REQUESTED_AT_ANNOTATION];
+  return requestedAt === undefined ? status : { ...status, lastHandledReconcileAt: requestedAt };
+}
+
+export { Reason };

@@ -1,0 +1,74 @@
+// A local directory as a bucket: the embedded default for demos and tests.
+import { createReadStream } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { ProviderError, type BucketProvider, type GetOptions, type ObjectInfo } from "./types.js";
+
+/**
+ * Serves the files under `root` as objects keyed by their "/"-separated relative path.
+ * Symlinks are skipped so a bucket never reads outside its directory. The etag is derived from
+ * size and modification time (like a web server's), so unchanged files are never re-read.
+ */
+export function createFileProvider(root: string): BucketProvider {
+  const requests = { list: 0, get: 0 };
+  const absRoot = path.resolve(root);
+
+  async function* walk(dir: string, signal?: AbortSignal): AsyncGenerator<ObjectInfo> {
+    signal?.throwIfAborted();
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (dir === absRoot && isCode(error, "ENOENT")) {
+        throw new ProviderError("BucketNotFound", `directory '${absRoot}' does not exist`, { cause: error });
+      }
+      throw new ProviderError("Transient", `cannot read directory '${dir}': ${String(error)}`, { cause: error });
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) yield* walk(full, signal);
+      else if (entry.isFile()) {
+        const stats = await lstat(full);
+        const key = path.relative(absRoot, full).split(path.sep).join("/");
+        yield { key, etag: fileEtag(stats), size: stats.size, lastModified: stats.mtime };
+      }
+    }
+  }
+
+  return {
+    requests,
+    async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
+      requests.list++;
+      for await (const info of walk(absRoot, signal)) {
+        if (info.key.startsWith(prefix)) yield info;
+      }
+    },
+    async get(key: string, options: GetOptions = {}): Promise<Readable> {
+      requests.get++;
+      const full = path.resolve(absRoot, key);
+      if (!full.startsWith(absRoot + path.sep)) throw new ProviderError("Invalid", `key '${key}' leaves the bucket`);
+      try {
+        const stats = await lstat(full);
+        if (!stats.isFile()) throw new ProviderError("NotFound", `object '${key}' is not a regular file`);
+        if (options.etag !== undefined && fileEtag(stats) !== options.etag) {
+          throw new ProviderError("Transient", `object '${key}' changed while it was being fetched`);
+        }
+      } catch (error) {
+        if (error instanceof ProviderError) throw error;
+        throw new ProviderError("NotFound", `object '${key}' not found`, { cause: error });
+      }
+      return createReadStream(full, { signal: options.signal });
+    },
+    close(): void {},
+  };
+}
+
+function fileEtag(stats: { size: number; mtimeMs: number; ino: number }): string {
+  return `${stats.size.toString(16)}-${Math.round(stats.mtimeMs * 1000).toString(16)}-${stats.ino.toString(16)}`;
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === code;
+}

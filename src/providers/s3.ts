@@ -1,0 +1,183 @@
+// S3 and S3-compatible servers (MinIO, Ceph, R2, GCS interop) through the official AWS SDK.
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import type { Readable } from "node:stream";
+import {
+  GetObjectCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  S3Client,
+  S3ServiceException,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { ProviderError, unquoteEtag, type BucketProvider, type GetOptions, type ObjectInfo } from "./types.js";
+import type { S3Credentials } from "../credentials/secret.js";
+
+export interface S3ProviderConfig {
+  bucketName: string;
+  /** host[:port], or a full URL; undefined means AWS's regional endpoint. */
+  endpoint?: string;
+  region?: string;
+  /** Plain HTTP when the endpoint has no scheme. */
+  insecure: boolean;
+  /** aws: virtual-hosted style, AWS checksum defaults. generic: path style, checksums only when required. */
+  flavor: "aws" | "generic";
+  /** undefined → the SDK's default chain (env, IRSA/pod identity, instance metadata). */
+  credentials?: S3Credentials;
+  /** Per-request socket timeout. */
+  requestTimeoutMs: number;
+  /** Sockets per host; sized for many small parallel GETs. */
+  maxSockets: number;
+  tls?: { ca?: string; cert?: string; key?: string };
+}
+
+/** Builds a provider for one S3 bucket. No request is sent until list/get is called. */
+export function createS3Provider(config: S3ProviderConfig): BucketProvider {
+  const requests = { list: 0, get: 0 };
+  const client = new S3Client(clientConfig(config));
+  const Bucket = config.bucketName;
+  let useV1Listing = false;
+
+  async function* listV2(prefix: string, signal?: AbortSignal): AsyncGenerator<ObjectInfo> {
+    let ContinuationToken: string | undefined;
+    do {
+      requests.list++;
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }),
+        { abortSignal: signal },
+      );
+      for (const o of page.Contents ?? []) if (o.Key !== undefined) yield toInfo(o);
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  // ListObjects v1, for servers without V2 (GCS's S3 interoperability API).
+  async function* listV1(prefix: string, signal?: AbortSignal): AsyncGenerator<ObjectInfo> {
+    let Marker: string | undefined;
+    do {
+      requests.list++;
+      const page = await client.send(new ListObjectsCommand({ Bucket, Prefix: prefix, Marker }), {
+        abortSignal: signal,
+      });
+      const contents = page.Contents ?? [];
+      for (const o of contents) if (o.Key !== undefined) yield toInfo(o);
+      Marker = page.IsTruncated ? (page.NextMarker ?? contents.at(-1)?.Key) : undefined;
+    } while (Marker);
+  }
+
+  return {
+    requests,
+    async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
+      try {
+        if (!useV1Listing) {
+          try {
+            yield* listV2(prefix, signal);
+            return;
+          } catch (error) {
+            if (!isV2Unsupported(error)) throw error;
+            useV1Listing = true;
+          }
+        }
+        yield* listV1(prefix, signal);
+      } catch (error) {
+        throw classify(error, `list s3://${Bucket}/${prefix}`);
+      }
+    },
+    async get(key: string, options: GetOptions = {}): Promise<Readable> {
+      requests.get++;
+      try {
+        const out = await client.send(
+          new GetObjectCommand({
+            Bucket,
+            Key: key,
+            IfMatch: options.etag === undefined ? undefined : `"${options.etag}"`,
+          }),
+          { abortSignal: options.signal },
+        );
+        return out.Body as Readable;
+      } catch (error) {
+        throw classify(error, `get s3://${Bucket}/${key}`);
+      }
+    },
+    close(): void {
+      client.destroy();
+    },
+  };
+}
+
+function clientConfig(config: S3ProviderConfig): S3ClientConfig {
+  const agentOptions = { keepAlive: true, maxSockets: config.maxSockets };
+  const result: S3ClientConfig = {
+    region: config.region ?? "us-east-1",
+    forcePathStyle: config.flavor === "generic",
+    maxAttempts: 3,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent({ ...agentOptions, ...config.tls }),
+      requestTimeout: config.requestTimeoutMs,
+      connectionTimeout: Math.min(config.requestTimeoutMs, 10_000),
+    }),
+  };
+  if (config.endpoint !== undefined) result.endpoint = endpointUrl(config.endpoint, config.insecure);
+  if (config.credentials !== undefined) result.credentials = config.credentials;
+  if (config.flavor === "generic") {
+    // Newer SDKs send CRC checksums by default; many S3-compatible servers reject or mangle them.
+    result.requestChecksumCalculation = "WHEN_REQUIRED";
+    result.responseChecksumValidation = "WHEN_REQUIRED";
+  }
+  return result;
+}
+
+/** Adds the scheme Flux implies: https unless `insecure`. */
+export function endpointUrl(endpoint: string, insecure: boolean): string {
+  if (/^https?:\/\//i.test(endpoint)) return endpoint;
+  return `${insecure ? "http" : "https"}://${endpoint}`;
+}
+
+function toInfo(o: { Key?: string; ETag?: string; Size?: number; LastModified?: Date }): ObjectInfo {
+  const info: ObjectInfo = { key: o.Key ?? "", etag: unquoteEtag(o.ETag ?? ""), size: o.Size ?? 0 };
+  if (o.LastModified) info.lastModified = o.LastModified;
+  return info;
+}
+
+function isV2Unsupported(error: unknown): boolean {
+  return error instanceof S3ServiceException && (error.name === "NotImplemented" || error.$metadata.httpStatusCode === 501);
+}
+
+const AUTH_ERRORS = new Set([
+  "AccessDenied",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "InvalidToken",
+  "ExpiredToken",
+  "AuthorizationHeaderMalformed",
+  "CredentialsProviderError",
+]);
+
+/** Maps SDK errors to a ProviderError kind by error name and HTTP status, never by message text. */
+function classify(error: unknown, what: string): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const name = error instanceof Error ? error.name : "UnknownError";
+  const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (name === "NoSuchBucket") {
+    return new ProviderError("BucketNotFound", `${what}: bucket does not exist (${name})`, { cause: error });
+  }
+  if (AUTH_ERRORS.has(name) || status === 401 || status === 403) {
+    return new ProviderError("Unauthorized", `${what}: access denied (${name}): ${detail}`, { cause: error });
+  }
+  if (name === "NoSuchKey" || (status === 404 && what.startsWith("get"))) {
+    return new ProviderError("NotFound", `${what}: object not found`, { cause: error });
+  }
+  if (name === "PreconditionFailed" || status === 412) {
+    return new ProviderError("Transient", `${what}: object changed while it was being fetched`, { cause: error });
+  }
+  if (name === "AbortError" || name === "TimeoutError") {
+    return new ProviderError("Transient", `${what}: timed out`, { cause: error });
+  }
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    return new ProviderError("Invalid", `${what}: ${name}: ${detail}`, { cause: error });
+  }
+  return new ProviderError("Transient", `${what}: ${name}: ${detail}`, { cause: error });
+}

@@ -1,0 +1,75 @@
+// Incremental fetch: download only the objects whose (key, etag) is not cached, in parallel, streamed to disk.
+import pLimit from "p-limit";
+import { ProviderError, type BucketProvider } from "../providers/types.js";
+import type { ContentCache } from "./content-cache.js";
+import type { ObjectIndex } from "./object-index.js";
+
+export interface FetchOptions {
+  concurrency: number;
+  /** Attempts per object for transient failures (network, object changed mid-fetch). */
+  attempts?: number;
+  signal?: AbortSignal;
+  onObject?: (event: { key: string; bytes: number; cached: boolean }) => void;
+  /** Waits before retry n (1-based); injectable so tests need not sleep. */
+  backoff?: (attempt: number) => Promise<void>;
+}
+
+export interface FetchStats {
+  downloaded: number;
+  cacheHits: number;
+  bytesDownloaded: number;
+}
+
+/**
+ * Makes every object in `index` present in `cache`. Fails on the first object that still fails after retries;
+ * objects already fetched stay cached, so the next attempt resumes where this one stopped.
+ */
+export async function fetchIndex(
+  index: ObjectIndex,
+  provider: BucketProvider,
+  cache: ContentCache,
+  options: FetchOptions,
+): Promise<FetchStats> {
+  const stats: FetchStats = { downloaded: 0, cacheHits: 0, bytesDownloaded: 0 };
+  const limit = pLimit(Math.max(1, options.concurrency));
+  const attempts = options.attempts ?? 3;
+  const backoff = options.backoff ?? ((n: number) => sleep(Math.min(200 * 2 ** n, 5000)));
+  const controller = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+
+  const fetchOne = async (key: string, etag: string): Promise<void> => {
+    if (await cache.has(key, etag)) {
+      stats.cacheHits++;
+      options.onObject?.({ key, bytes: 0, cached: true });
+      return;
+    }
+    for (let attempt = 1; ; attempt++) {
+      signal.throwIfAborted();
+      try {
+        const body = await provider.get(key, { etag, signal });
+        const bytes = await cache.put(key, etag, body);
+        stats.downloaded++;
+        stats.bytesDownloaded += bytes;
+        options.onObject?.({ key, bytes, cached: false });
+        return;
+      } catch (error) {
+        const transient = !(error instanceof ProviderError) || error.kind === "Transient";
+        if (!transient || attempt >= attempts || signal.aborted) throw error;
+        await backoff(attempt);
+      }
+    }
+  };
+
+  try {
+    await Promise.all(index.entries.map((e) => limit(() => fetchOne(e.key, e.etag))));
+  } catch (error) {
+    controller.abort(); // stop the other downloads; their partial files are discarded by the cache
+    limit.clearQueue();
+    throw error;
+  }
+  return stats;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
