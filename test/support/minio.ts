@@ -1,0 +1,95 @@
+// Starts a real MinIO (built by scripts/test-servers.sh) on 127.0.0.1 with a fresh data dir.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import { freePort, waitForHttp } from "./ports.js";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const MINIO_BIN = path.join(repoRoot, ".cache/bin/minio");
+
+export interface MinioServer {
+  /** host:port, as a Bucket's spec.endpoint takes it. */
+  endpoint: string;
+  url: string;
+  accessKey: string;
+  secretKey: string;
+  client: S3Client;
+  createBucket(name: string): Promise<void>;
+  /** Uploads many objects with bounded parallelism. */
+  putObjects(bucket: string, objects: Iterable<[key: string, body: string | Buffer]>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts MinIO; fails (never skips) when the binary is missing: run `npm run test-servers`. */
+export async function startMinio(): Promise<MinioServer> {
+  if (!existsSync(MINIO_BIN)) {
+    throw new Error(`MinIO binary not found at ${MINIO_BIN}; run 'npm run test-servers' to build it`);
+  }
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "bucketops-minio-"));
+  const port = await freePort();
+  const consolePort = await freePort();
+  const accessKey = "bucketops-test";
+  const secretKey = "bucketops-test-secret";
+  const child: ChildProcess = spawn(
+    MINIO_BIN,
+    ["server", dataDir, "--address", `127.0.0.1:${port}`, "--console-address", `127.0.0.1:${consolePort}`, "--quiet"],
+    {
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dataDir,
+        MINIO_ROOT_USER: accessKey,
+        MINIO_ROOT_PASSWORD: secretKey,
+        MINIO_BROWSER: "off",
+        MINIO_UPDATE: "off",
+        MINIO_CALLHOME_ENABLE: "off",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/minio/health/live`, 30_000);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw new Error(`MinIO did not start: ${String(error)}\n${stderr}`);
+  }
+  const client = new S3Client({
+    endpoint: url,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: accessKey, secretAccessKey: secretKey },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  return {
+    endpoint: `127.0.0.1:${port}`,
+    url,
+    accessKey,
+    secretKey,
+    client,
+    async createBucket(name: string): Promise<void> {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    },
+    async putObjects(bucket: string, objects: Iterable<[string, string | Buffer]>): Promise<void> {
+      const limit = pLimit(32);
+      await Promise.all(
+        [...objects].map(([Key, Body]) => limit(() => client.send(new PutObjectCommand({ Bucket: bucket, Key, Body })))),
+      );
+    },
+    async stop(): Promise<void> {
+      client.destroy();
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
