@@ -16,7 +16,7 @@ export function bucketKey(meta: { namespace: string; name: string }): string {
 
 /** Validates a document's apiVersion, kind and metadata. Throws SpecError naming the field. */
 export function parseBucketDocument(doc: unknown): BucketObject {
-  const parsed = BucketDocument.safeParse(doc);
+  const parsed = BucketDocument.safeParse(doc, { reportInput: true });
   if (!parsed.success) throw new SpecError(formatIssues(parsed.error, ""));
   const { apiVersion, metadata, spec } = parsed.data;
   return { apiVersion, metadata, spec };

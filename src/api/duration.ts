@@ -20,6 +20,7 @@ export function parseDuration(text: string): number | undefined {
 
 /** Formats milliseconds the way Go prints a time.Duration ("5m0s", "1h0m0s", "250ms"). */
 export function formatDuration(ms: number): string {
+  if (ms === 0) return "0s";
   if (ms < 1000) return `${ms}ms`;
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);

@@ -41,7 +41,7 @@ const DEFAULT_ENDPOINTS: Partial<Record<ResolvedProvider, string[]>> = {
  * Throws SpecError with "spec.<field>: <what is allowed>" messages; never retried by the engine.
  */
 export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): BucketSpec {
-  const parsed = BucketSpecInput.safeParse(raw);
+  const parsed = BucketSpecInput.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new SpecError(formatIssues(parsed.error, "spec"));
   const input = parsed.data;
 

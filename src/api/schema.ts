@@ -69,7 +69,10 @@ export const BucketDocument = z.object({
 });
 export type BucketDocument = z.infer<typeof BucketDocument>;
 
-/** Formats zod issues as "field: problem" lines that say what is allowed. */
+/**
+ * Formats zod issues as "field: problem" lines that say what is allowed. Parse with `{ reportInput: true }`:
+ * zod 4 drops `issue.input` otherwise, and a wrongly typed field would be reported as missing.
+ */
 export function formatIssues(error: z.ZodError, root: string): string {
   return error.issues
     .map((issue) => {

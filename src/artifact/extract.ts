@@ -17,6 +17,9 @@ export async function extractTarGz(input: Readable, dir: string): Promise<string
   const extract = tar.extract();
   const files: string[] = [];
   const done = pipeline(input, createGunzip(), extract);
+  // Refusing an entry below abandons the pipeline, which then rejects with "premature close": mark that handled
+  // (the refusal is the error reported); a normal run still surfaces pipeline errors through `await done`.
+  done.catch(() => undefined);
   for await (const entry of extract) {
     const target = path.resolve(root, entry.header.name);
     if (target !== root && !target.startsWith(root + path.sep)) {

@@ -11,8 +11,8 @@ export interface BucketRef {
 
 export interface StoreOptions {
   root: string;
-  /** Base URL consumers use to download, e.g. http://bucketops.flux-system.svc (no trailing slash). */
-  baseUrl: string;
+  /** Base URL consumers use to download, e.g. http://bucketops.flux-system.svc; a function when only known later. */
+  baseUrl: string | (() => string);
   /** How many artifacts to keep per Bucket, the current one included (Flux: --artifact-retention-records). */
   retentionRecords: number;
   /** Older non-current artifacts are deleted after this long (Flux: --artifact-retention-ttl). */
@@ -42,7 +42,8 @@ export class ArtifactStore {
 
   /** URL of a storage-relative path. */
   urlFor(relativePath: string): string {
-    return `${this.options.baseUrl.replace(/\/+$/, "")}/${relativePath}`;
+    const base = typeof this.options.baseUrl === "function" ? this.options.baseUrl() : this.options.baseUrl;
+    return `${base.replace(/\/+$/, "")}/${relativePath}`;
   }
 
   /** The status.url Flux reports: the Bucket's latest.tar.gz. */

@@ -15,7 +15,9 @@ export interface ServerOptions {
  * beside it never are. Dotfiles (temp files) are refused. Runtimes add their own routes before listening.
  */
 export async function createArtifactServer(options: ServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger, disableRequestLogging: true });
+  // Request logs at debug level only; the runtimes log what matters (reconciles, events).
+  const logger = options.logger.child({ component: "http" }, { level: "warn" }) as FastifyBaseLogger;
+  const app = Fastify({ loggerInstance: logger });
   const served = path.join(path.resolve(options.root), "bucket");
   await mkdir(served, { recursive: true });
   await app.register(fastifyStatic, {

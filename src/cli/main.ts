@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// The bucketops command line: a thin layer of flags over the same functions the tests call.
+import { Command, CommanderError } from "commander";
+import { registerFetch } from "./commands/fetch.js";
+import { registerGet } from "./commands/get.js";
+import { registerReconcile } from "./commands/reconcile.js";
+import { registerRun } from "./commands/run.js";
+import { CliError, ExitCode } from "./exit-codes.js";
+
+// The AWS SDK warns on every start under Node 20 about its 2027 plans; bucketops supports Node 20 (see README).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const program = new Command("bucketops")
+  .description("A GitOps source for object storage: Flux-compatible Bucket artifacts from S3, GCS, Azure and folders")
+  .version("0.1.0")
+  .showHelpAfterError()
+  .exitOverride();
+
+registerRun(program);
+registerFetch(program);
+registerGet(program);
+registerReconcile(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version exit 0; usage errors were already printed by commander.
+    process.exitCode = error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  } else if (error instanceof CliError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = error.code;
+  } else {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = ExitCode.Failed;
+  }
+}

@@ -1,0 +1,36 @@
+// JSON API and dashboard of the standalone runtime.
+import type { FastifyInstance } from "fastify";
+import type { StandaloneRunner } from "./runner.js";
+import { dashboardHtml } from "./dashboard.js";
+
+/** Registers GET /api/buckets, GET /api/buckets/:namespace/:name, POST …/reconcile and the dashboard at /. */
+export function registerApi(app: FastifyInstance, runner: StandaloneRunner): void {
+  app.get("/api/buckets", () => ({ items: runner.list(), problems: runner.folderProblems() }));
+
+  app.get<{ Params: { namespace: string; name: string } }>("/api/buckets/:namespace/:name", async (req, reply) => {
+    const view = runner.get(req.params.namespace, req.params.name);
+    if (!view) return reply.code(404).send(notFound(req.params));
+    return view;
+  });
+
+  app.post<{ Params: { namespace: string; name: string } }>(
+    "/api/buckets/:namespace/:name/reconcile",
+    async (req, reply) => {
+      const result = await runner.reconcileNow(req.params.namespace, req.params.name);
+      if (!result) return reply.code(404).send(notFound(req.params));
+      return {
+        outcome: result.outcome,
+        stats: result.stats,
+        status: result.status,
+        error: result.error ? { reason: result.error.reason, message: result.error.message } : undefined,
+      };
+    },
+  );
+
+  app.get("/readyz", () => ({ status: "ok" }));
+  app.get("/", (_req, reply) => reply.type("text/html; charset=utf-8").send(dashboardHtml()));
+}
+
+function notFound(params: { namespace: string; name: string }): { error: string } {
+  return { error: `Bucket ${params.namespace}/${params.name} not found; list them with GET /api/buckets` };
+}

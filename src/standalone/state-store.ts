@@ -1,0 +1,52 @@
+// Runtime state kept beside the artifacts, so a restart knows every Bucket's status and downloads nothing new.
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { BucketStatus } from "../api/status.js";
+import type { ReconcileStats } from "../engine/reconcile.js";
+
+export interface BucketState {
+  /** Bumped whenever the spec changes: standalone's stand-in for metadata.generation. */
+  generation: number;
+  specHash: string;
+  status: BucketStatus;
+  lastReconcile?: { at: string; outcome: string; stats: ReconcileStats };
+}
+
+/** Hash of a spec, to notice edits of the YAML. */
+export function specHash(spec: unknown): string {
+  return createHash("sha256").update(JSON.stringify(spec ?? null)).digest("hex");
+}
+
+export class StateStore {
+  private readonly dir: string;
+  constructor(root: string) {
+    this.dir = path.join(root, "state");
+  }
+
+  private file(namespace: string, name: string): string {
+    return path.join(this.dir, namespace, `${name}.json`);
+  }
+
+  /** The saved state, or undefined if there is none (or it is unreadable: the Bucket then starts afresh). */
+  async load(namespace: string, name: string): Promise<BucketState | undefined> {
+    try {
+      return JSON.parse(await readFile(this.file(namespace, name), "utf8")) as BucketState;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes the state atomically (temp file + rename). */
+  async save(namespace: string, name: string, state: BucketState): Promise<void> {
+    const file = this.file(namespace, name);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.tmp-${randomBytes(6).toString("hex")}`;
+    await writeFile(tmp, JSON.stringify(state, null, 2));
+    await rename(tmp, file);
+  }
+
+  async remove(namespace: string, name: string): Promise<void> {
+    await rm(this.file(namespace, name), { force: true });
+  }
+}
