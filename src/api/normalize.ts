@@ -59,10 +59,12 @@ export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): Bu
     prefix = fromUrl.prefix;
     endpoint = endpoint ?? fromUrl.endpoint;
   }
-  if (!bucketName) throw new SpecError("spec.bucketName: is required (or set spec.url, e.g. s3://<bucket>/<prefix>)");
+  if (!bucketName)
+    throw new SpecError("spec.bucketName: is required (or set spec.url, e.g. s3://<bucket>/<prefix>)");
   if (endpoint !== undefined && DEFAULT_ENDPOINTS[provider]?.includes(endpoint)) endpoint = undefined;
   if (endpoint === undefined && (provider === "generic" || provider === "azure")) {
-    const example = provider === "azure" ? "https://<account>.blob.core.windows.net" : "minio.example.com:9000";
+    const example =
+      provider === "azure" ? "https://<account>.blob.core.windows.net" : "minio.example.com:9000";
     throw new SpecError(`spec.endpoint: is required for provider ${provider} (e.g. ${example})`);
   }
   checkFluxRules(input, provider);
@@ -122,7 +124,9 @@ function checkFluxRules(input: BucketSpecInput, provider: ResolvedProvider): voi
       throw new SpecError('spec.sts.provider: must be "ldap" when spec.provider is generic');
     }
     if (input.sts.provider === "aws" && (input.sts.secretRef || input.sts.certSecretRef)) {
-      throw new SpecError("spec.sts: secretRef and certSecretRef are not supported with the aws STS provider");
+      throw new SpecError(
+        "spec.sts: secretRef and certSecretRef are not supported with the aws STS provider",
+      );
     }
   }
   if (provider === "generic" && input.serviceAccountName !== undefined) {
@@ -138,7 +142,8 @@ function checkFluxRules(input: BucketSpecInput, provider: ResolvedProvider): voi
 
 function durationMs(text: string, field: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new SpecError(`spec.${field}: must be a positive Go duration such as 5m0s`);
+  if (ms === undefined || ms <= 0)
+    throw new SpecError(`spec.${field}: must be a positive Go duration such as 5m0s`);
   return ms;
 }
 

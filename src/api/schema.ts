@@ -23,7 +23,11 @@ export const StsSpec = z.strictObject({
 
 /** `spec` of a Bucket, as written by users (v1 and v1beta2 share it; `url` is bucketops' shorthand). */
 export const BucketSpecInput = z.strictObject({
-  url: z.string().min(1).optional().describe("Shorthand for provider/bucketName/prefix: s3://, gs://, azblob://, file://"),
+  url: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Shorthand for provider/bucketName/prefix: s3://, gs://, azblob://, file://"),
   provider: z
     .enum(PROVIDERS, { error: `must be one of: ${PROVIDERS.join(", ")}` })
     .optional()

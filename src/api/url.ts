@@ -13,7 +13,8 @@ export interface UrlParts {
   endpoint?: string;
 }
 
-const ALLOWED = "s3://<bucket>/<prefix>, gs://<bucket>/<prefix>, azblob://<account>/<container>/<prefix>, https://<account>.blob.core.windows.net/<container>/<prefix>, file:///<absolute dir> or file://<relative dir>";
+const ALLOWED =
+  "s3://<bucket>/<prefix>, gs://<bucket>/<prefix>, azblob://<account>/<container>/<prefix>, https://<account>.blob.core.windows.net/<container>/<prefix>, file:///<absolute dir> or file://<relative dir>";
 
 /**
  * Parses a Bucket `url`. Relative `file://` paths resolve against `baseDir` (the folder of the YAML file).
@@ -39,9 +40,16 @@ export function parseBucketUrl(url: string, baseDir: string): UrlParts {
     case "http": {
       const [host, ...tail] = rest.split("/");
       if (!host?.endsWith(".blob.core.windows.net")) {
-        throw invalid(url, "only Azure blob URLs (https://<account>.blob.core.windows.net/...) are accepted over http(s)");
+        throw invalid(
+          url,
+          "only Azure blob URLs (https://<account>.blob.core.windows.net/...) are accepted over http(s)",
+        );
       }
-      return { providers: ["azure"], endpoint: `${scheme}://${host}`, ...bucketAndPrefix(url, tail.join("/")) };
+      return {
+        providers: ["azure"],
+        endpoint: `${scheme}://${host}`,
+        ...bucketAndPrefix(url, tail.join("/")),
+      };
     }
     case "file": {
       const decoded = decodeURIComponent(rest);

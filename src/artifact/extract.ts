@@ -35,7 +35,9 @@ export async function extractTarGz(input: Readable, dir: string): Promise<string
       files.push(path.relative(root, target).split(path.sep).join("/"));
     } else {
       entry.resume();
-      throw new Error(`archive entry ${JSON.stringify(entry.header.name)} has unsupported type ${entry.header.type}`);
+      throw new Error(
+        `archive entry ${JSON.stringify(entry.header.name)} has unsupported type ${entry.header.type}`,
+      );
     }
   }
   await done;

@@ -76,10 +76,13 @@ function parentDirs(name: string): string[] {
 
 function addFile(pack: tar.Pack, entry: ArchiveEntry): Promise<void> {
   return new Promise((resolve, reject) => {
-    const sink = pack.entry({ ...header(entry.name), type: "file", mode: FILE_MODE, size: entry.size }, (error) => {
-      if (error) reject(error);
-      else resolve();
-    });
+    const sink = pack.entry(
+      { ...header(entry.name), type: "file", mode: FILE_MODE, size: entry.size },
+      (error) => {
+        if (error) reject(error);
+        else resolve();
+      },
+    );
     pipeline(createReadStream(entry.file), sink).catch(reject);
   });
 }

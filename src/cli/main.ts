@@ -11,7 +11,9 @@ import { CliError, ExitCode } from "./exit-codes.js";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const program = new Command("bucketops")
-  .description("A GitOps source for object storage: Flux-compatible Bucket artifacts from S3, GCS, Azure and folders")
+  .description(
+    "A GitOps source for object storage: Flux-compatible Bucket artifacts from S3, GCS, Azure and folders",
+  )
   .version("0.1.0")
   .showHelpAfterError()
   .exitOverride();

@@ -10,7 +10,11 @@ export interface Progress {
 export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) return { tick: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
-    { stream, format: " {bar} {value}/{total} objects | {mb} MB downloaded | {cached} from cache | ETA {eta}s", hideCursor: true },
+    {
+      stream,
+      format: " {bar} {value}/{total} objects | {mb} MB downloaded | {cached} from cache | ETA {eta}s",
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;

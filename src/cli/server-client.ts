@@ -8,7 +8,8 @@ export async function callServer<T>(server: string, method: "GET" | "POST", path
   try {
     res = await fetch(url, { method });
   } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
     throw new CliError(
       `cannot reach the bucketops server at ${server} (${cause}); start it with 'bucketops run' or pass --server`,
       ExitCode.Unreachable,

@@ -1,6 +1,12 @@
 // Spec + Secrets → the small, provider-specific connection config a provider is built from.
 import type { BucketSpec } from "../api/normalize.js";
-import { CredentialsError, readRequiredSecret, s3CredentialsFromSecret, type S3Credentials, type SecretReader } from "./secret.js";
+import {
+  CredentialsError,
+  readRequiredSecret,
+  s3CredentialsFromSecret,
+  type S3Credentials,
+  type SecretReader,
+} from "./secret.js";
 
 export interface TlsOptions {
   ca?: string;
@@ -67,7 +73,9 @@ function tlsFromSecret(data: Readonly<Record<string, string>>, secretName: strin
   const cert = data["tls.crt"] ?? data["certFile"];
   const key = data["tls.key"] ?? data["keyFile"];
   if ((cert === undefined) !== (key === undefined)) {
-    throw new CredentialsError(`Secret '${secretName}' must hold both tls.crt and tls.key for a client certificate`);
+    throw new CredentialsError(
+      `Secret '${secretName}' must hold both tls.crt and tls.key for a client certificate`,
+    );
   }
   if (ca !== undefined) tls.ca = ca;
   if (cert !== undefined && key !== undefined) {

@@ -29,7 +29,10 @@ export function s3CredentialsFromSecret(data: SecretData, secretName: string): S
   const accessKeyId = firstOf(data, ACCESS_KEYS);
   const secretAccessKey = firstOf(data, SECRET_KEYS);
   if (accessKeyId === undefined || secretAccessKey === undefined) {
-    const missing = [accessKeyId === undefined ? ACCESS_KEYS : [], secretAccessKey === undefined ? SECRET_KEYS : []]
+    const missing = [
+      accessKeyId === undefined ? ACCESS_KEYS : [],
+      secretAccessKey === undefined ? SECRET_KEYS : [],
+    ]
       .filter((keys) => keys.length > 0)
       .map((keys) => keys.join(" or "))
       .join(" and ");
@@ -38,7 +41,9 @@ export function s3CredentialsFromSecret(data: SecretData, secretName: string): S
     );
   }
   const sessionToken = firstOf(data, TOKEN_KEYS);
-  return sessionToken === undefined ? { accessKeyId, secretAccessKey } : { accessKeyId, secretAccessKey, sessionToken };
+  return sessionToken === undefined
+    ? { accessKeyId, secretAccessKey }
+    : { accessKeyId, secretAccessKey, sessionToken };
 }
 
 /** Fetches the Secret a spec names, failing with a message that says where it was looked for. */
@@ -49,7 +54,9 @@ export async function readRequiredSecret(
 ): Promise<SecretData> {
   const data = await read(namespace, name);
   if (data === undefined) {
-    throw new CredentialsError(`Secret '${namespace}/${name}' not found; create it in the Bucket's namespace`);
+    throw new CredentialsError(
+      `Secret '${namespace}/${name}' not found; create it in the Bucket's namespace`,
+    );
   }
   return data;
 }

@@ -10,7 +10,10 @@ export type ErrorPolicy = "stall" | "retry";
 
 export class ReconcileError extends Error {
   override readonly name = "ReconcileError";
-  readonly condition: typeof ConditionType.FetchFailed | typeof ConditionType.StorageOperationFailed | typeof ConditionType.Stalled;
+  readonly condition:
+    | typeof ConditionType.FetchFailed
+    | typeof ConditionType.StorageOperationFailed
+    | typeof ConditionType.Stalled;
   readonly reason: string;
   readonly policy: ErrorPolicy;
   constructor(
@@ -31,21 +34,32 @@ export class ReconcileError extends Error {
 export function toReconcileError(error: unknown, stage: "source" | "storage"): ReconcileError {
   if (error instanceof ReconcileError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof SpecError) return new ReconcileError(ConditionType.Stalled, error.reason, "stall", message, { cause: error });
+  if (error instanceof SpecError)
+    return new ReconcileError(ConditionType.Stalled, error.reason, "stall", message, { cause: error });
   if (error instanceof CredentialsError) {
-    return new ReconcileError(ConditionType.FetchFailed, Reason.AuthenticationFailed, "retry", message, { cause: error });
+    return new ReconcileError(ConditionType.FetchFailed, Reason.AuthenticationFailed, "retry", message, {
+      cause: error,
+    });
   }
   if (error instanceof ProviderError) {
     const reason = error.kind === "Unauthorized" ? Reason.AuthenticationFailed : Reason.BucketOperationFailed;
     return new ReconcileError(ConditionType.FetchFailed, reason, "retry", message, { cause: error });
   }
   if (error instanceof UnsafeKeyError) {
-    return new ReconcileError(ConditionType.FetchFailed, Reason.InvalidPath, "retry", message, { cause: error });
-  }
-  if (stage === "storage") {
-    return new ReconcileError(ConditionType.StorageOperationFailed, Reason.ArchiveOperationFailed, "retry", message, {
+    return new ReconcileError(ConditionType.FetchFailed, Reason.InvalidPath, "retry", message, {
       cause: error,
     });
+  }
+  if (stage === "storage") {
+    return new ReconcileError(
+      ConditionType.StorageOperationFailed,
+      Reason.ArchiveOperationFailed,
+      "retry",
+      message,
+      {
+        cause: error,
+      },
+    );
   }
   const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
   return new ReconcileError(

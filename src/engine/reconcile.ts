@@ -86,8 +86,15 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
   const now = deps.now ?? ((): Date => new Date());
   const log = deps.logger.child({ bucket: `${input.ref.namespace}/${input.ref.name}` });
   const stats: ReconcileStats = {
-    objects: 0, listed: 0, ignored: 0, downloaded: 0, cacheHits: 0, bytesDownloaded: 0,
-    listRequests: 0, getRequests: 0, durationMs: 0,
+    objects: 0,
+    listed: 0,
+    ignored: 0,
+    downloaded: 0,
+    cacheHits: 0,
+    bytesDownloaded: 0,
+    listRequests: 0,
+    getRequests: 0,
+    durationMs: 0,
   };
   let status = echoRequestedAt(input.status, input.annotations);
   const finish = (result: Omit<ReconcileResult, "stats">): ReconcileResult => {
@@ -101,12 +108,18 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
   } catch (error) {
     const rerr = toReconcileError(error, "source");
     log.warn({ reason: rerr.reason }, rerr.message);
-    status = failed(status, { generation: input.generation, error: rerr, artifactPresent: status.artifact !== undefined, now: now() });
+    status = failed(status, {
+      generation: input.generation,
+      error: rerr,
+      artifactPresent: status.artifact !== undefined,
+      now: now(),
+    });
     return finish({ outcome: "stalled", status, events: [warning(rerr)], error: rerr });
   }
   if (spec.suspend) return finish({ outcome: "suspended", status, events: [], spec });
 
-  const previous = status.artifact && (await deps.store.exists(status.artifact)) ? status.artifact : undefined;
+  const previous =
+    status.artifact && (await deps.store.exists(status.artifact)) ? status.artifact : undefined;
   const cache = new ContentCache(path.join(deps.cacheRoot, input.ref.namespace, input.ref.name));
   const signal = AbortSignal.timeout(spec.timeoutMs);
   let provider: BucketProvider | undefined;
@@ -121,7 +134,13 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     const revision = scan.index.revision();
 
     if (previous && previous.revision === revision && status.observedIgnore === spec.ignore) {
-      status = succeeded(status, { generation: input.generation, artifact: previous, url: deps.store.latestUrl(input.ref), ignore: spec.ignore, now: now() });
+      status = succeeded(status, {
+        generation: input.generation,
+        artifact: previous,
+        url: deps.store.latestUrl(input.ref),
+        ignore: spec.ignore,
+        now: now(),
+      });
       log.debug({ revision }, "no change");
       return finish({ outcome: "unchanged", status, events: [], spec });
     }
@@ -136,12 +155,22 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     Object.assign(stats, fetched);
 
     stage = "storage";
-    const entries = scan.index.entries.map((e) => ({ name: e.key, file: cache.pathFor(e.key, e.etag), size: e.size }));
+    const entries = scan.index.entries.map((e) => ({
+      name: e.key,
+      file: cache.pathFor(e.key, e.etag),
+      size: e.size,
+    }));
     const artifact: Artifact = await deps.store.put(input.ref, revision, (tmp) => writeTarGz(entries, tmp));
     await deps.store.gc(input.ref, artifact);
     await cache.prune([...scan.index.entries, ...scan.ignoreFiles]);
 
-    status = succeeded(status, { generation: input.generation, artifact, url: deps.store.latestUrl(input.ref), ignore: spec.ignore, now: now() });
+    status = succeeded(status, {
+      generation: input.generation,
+      artifact,
+      url: deps.store.latestUrl(input.ref),
+      ignore: spec.ignore,
+      now: now(),
+    });
     const events: EngineEvent[] = [];
     if (previous?.digest !== artifact.digest) {
       events.push({
@@ -159,8 +188,20 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
   } catch (error) {
     const rerr = toReconcileError(error, stage);
     log.warn({ reason: rerr.reason }, rerr.message);
-    status = failed(status, { generation: input.generation, error: rerr, newRevision, artifactPresent: previous !== undefined, now: now() });
-    return finish({ outcome: rerr.policy === "stall" ? "stalled" : "failed", status, events: [warning(rerr)], spec, error: rerr });
+    status = failed(status, {
+      generation: input.generation,
+      error: rerr,
+      newRevision,
+      artifactPresent: previous !== undefined,
+      now: now(),
+    });
+    return finish({
+      outcome: rerr.policy === "stall" ? "stalled" : "failed",
+      status,
+      events: [warning(rerr)],
+      spec,
+      error: rerr,
+    });
   } finally {
     if (provider) {
       stats.listRequests = provider.requests.list;
@@ -174,7 +215,10 @@ function warning(error: ReconcileError): EngineEvent {
   return { type: "Warning", reason: error.reason, message: error.message };
 }
 
-function echoRequestedAt(status: BucketStatus, annotations: Readonly<Record<string, string>> | undefined): BucketStatus {
+function echoRequestedAt(
+  status: BucketStatus,
+  annotations: Readonly<Record<string, string>> | undefined,
+): BucketStatus {
   const requestedAt = annotations?.[REQUESTED_AT_ANNOTATION];
   return requestedAt === undefined ? status : { ...status, lastHandledReconcileAt: requestedAt };
 }

@@ -14,13 +14,25 @@ import type { ReconcileError } from "./errors.js";
 export function beginReconcile(status: BucketStatus, generation: number, now: Date): BucketStatus {
   let conditions = setCondition(
     status.conditions,
-    { type: T.Reconciling, status: "True", reason: Reason.Progressing, message: "reconciliation in progress", observedGeneration: generation },
+    {
+      type: T.Reconciling,
+      status: "True",
+      reason: Reason.Progressing,
+      message: "reconciliation in progress",
+      observedGeneration: generation,
+    },
     now,
   );
   if (!conditions.some((c) => c.type === T.Ready && c.status === "False")) {
     conditions = setCondition(
       conditions,
-      { type: T.Ready, status: "Unknown", reason: Reason.Progressing, message: "reconciliation in progress", observedGeneration: generation },
+      {
+        type: T.Ready,
+        status: "Unknown",
+        reason: Reason.Progressing,
+        message: "reconciliation in progress",
+        observedGeneration: generation,
+      },
       now,
     );
   }
@@ -34,13 +46,39 @@ export function succeeded(
 ): BucketStatus {
   const { generation, artifact, now } = args;
   let conditions: Condition[] = status.conditions;
-  for (const type of [T.Reconciling, T.Stalled, T.FetchFailed, T.StorageOperationFailed, T.ArtifactOutdated]) {
+  for (const type of [
+    T.Reconciling,
+    T.Stalled,
+    T.FetchFailed,
+    T.StorageOperationFailed,
+    T.ArtifactOutdated,
+  ]) {
     conditions = removeCondition(conditions, type);
   }
   const message = `stored artifact for revision '${artifact.revision}'`;
-  conditions = setCondition(conditions, { type: T.ArtifactInStorage, status: "True", reason: Reason.Succeeded, message, observedGeneration: generation }, now);
-  conditions = setCondition(conditions, { type: T.Ready, status: "True", reason: Reason.Succeeded, message, observedGeneration: generation }, now);
-  const next: BucketStatus = { ...status, observedGeneration: generation, conditions, artifact, url: args.url };
+  conditions = setCondition(
+    conditions,
+    {
+      type: T.ArtifactInStorage,
+      status: "True",
+      reason: Reason.Succeeded,
+      message,
+      observedGeneration: generation,
+    },
+    now,
+  );
+  conditions = setCondition(
+    conditions,
+    { type: T.Ready, status: "True", reason: Reason.Succeeded, message, observedGeneration: generation },
+    now,
+  );
+  const next: BucketStatus = {
+    ...status,
+    observedGeneration: generation,
+    conditions,
+    artifact,
+    url: args.url,
+  };
   if (args.ignore === undefined) delete next.observedIgnore;
   else next.observedIgnore = args.ignore;
   return next;
@@ -52,25 +90,91 @@ export function succeeded(
  */
 export function failed(
   status: BucketStatus,
-  args: { generation: number; error: ReconcileError; newRevision?: string; artifactPresent: boolean; now: Date },
+  args: {
+    generation: number;
+    error: ReconcileError;
+    newRevision?: string;
+    artifactPresent: boolean;
+    now: Date;
+  },
 ): BucketStatus {
   const { generation, error, now } = args;
   let conditions: Condition[] = status.conditions;
   const stalled = error.policy === "stall";
   if (stalled) {
     conditions = removeCondition(conditions, T.Reconciling);
-    conditions = setCondition(conditions, { type: T.Stalled, status: "True", reason: error.reason, message: error.message, observedGeneration: generation }, now);
+    conditions = setCondition(
+      conditions,
+      {
+        type: T.Stalled,
+        status: "True",
+        reason: error.reason,
+        message: error.message,
+        observedGeneration: generation,
+      },
+      now,
+    );
   } else {
     conditions = removeCondition(conditions, T.Stalled);
-    conditions = setCondition(conditions, { type: T.Reconciling, status: "True", reason: Reason.ProgressingWithRetry, message: `retrying after failure: ${error.reason}`, observedGeneration: generation }, now);
-    conditions = setCondition(conditions, { type: error.condition, status: "True", reason: error.reason, message: error.message, observedGeneration: generation }, now);
+    conditions = setCondition(
+      conditions,
+      {
+        type: T.Reconciling,
+        status: "True",
+        reason: Reason.ProgressingWithRetry,
+        message: `retrying after failure: ${error.reason}`,
+        observedGeneration: generation,
+      },
+      now,
+    );
+    conditions = setCondition(
+      conditions,
+      {
+        type: error.condition,
+        status: "True",
+        reason: error.reason,
+        message: error.message,
+        observedGeneration: generation,
+      },
+      now,
+    );
   }
   if (args.newRevision !== undefined) {
-    conditions = setCondition(conditions, { type: T.ArtifactOutdated, status: "True", reason: Reason.NewRevision, message: `new upstream revision '${args.newRevision}'`, observedGeneration: generation }, now);
+    conditions = setCondition(
+      conditions,
+      {
+        type: T.ArtifactOutdated,
+        status: "True",
+        reason: Reason.NewRevision,
+        message: `new upstream revision '${args.newRevision}'`,
+        observedGeneration: generation,
+      },
+      now,
+    );
   }
   if (!args.artifactPresent) {
-    conditions = setCondition(conditions, { type: T.ArtifactInStorage, status: "False", reason: error.reason, message: "no artifact in storage", observedGeneration: generation }, now);
+    conditions = setCondition(
+      conditions,
+      {
+        type: T.ArtifactInStorage,
+        status: "False",
+        reason: error.reason,
+        message: "no artifact in storage",
+        observedGeneration: generation,
+      },
+      now,
+    );
   }
-  conditions = setCondition(conditions, { type: T.Ready, status: "False", reason: error.reason, message: error.message, observedGeneration: generation }, now);
+  conditions = setCondition(
+    conditions,
+    {
+      type: T.Ready,
+      status: "False",
+      reason: error.reason,
+      message: error.message,
+      observedGeneration: generation,
+    },
+    now,
+  );
   return { ...status, observedGeneration: stalled ? generation : status.observedGeneration, conditions };
 }

@@ -23,7 +23,9 @@ export function createFileProvider(root: string): BucketProvider {
       if (dir === absRoot && isCode(error, "ENOENT")) {
         throw new ProviderError("BucketNotFound", `directory '${absRoot}' does not exist`, { cause: error });
       }
-      throw new ProviderError("Transient", `cannot read directory '${dir}': ${String(error)}`, { cause: error });
+      throw new ProviderError("Transient", `cannot read directory '${dir}': ${String(error)}`, {
+        cause: error,
+      });
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
@@ -48,7 +50,8 @@ export function createFileProvider(root: string): BucketProvider {
     async get(key: string, options: GetOptions = {}): Promise<Readable> {
       requests.get++;
       const full = path.resolve(absRoot, key);
-      if (!full.startsWith(absRoot + path.sep)) throw new ProviderError("Invalid", `key '${key}' leaves the bucket`);
+      if (!full.startsWith(absRoot + path.sep))
+        throw new ProviderError("Invalid", `key '${key}' leaves the bucket`);
       try {
         const stats = await lstat(full);
         if (!stats.isFile()) throw new ProviderError("NotFound", `object '${key}' is not a regular file`);

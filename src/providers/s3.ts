@@ -11,7 +11,13 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { ProviderError, unquoteEtag, type BucketProvider, type GetOptions, type ObjectInfo } from "./types.js";
+import {
+  ProviderError,
+  unquoteEtag,
+  type BucketProvider,
+  type GetOptions,
+  type ObjectInfo,
+} from "./types.js";
 import type { S3Credentials } from "../credentials/secret.js";
 
 export interface S3ProviderConfig {
@@ -142,7 +148,10 @@ function toInfo(o: { Key?: string; ETag?: string; Size?: number; LastModified?: 
 }
 
 function isV2Unsupported(error: unknown): boolean {
-  return error instanceof S3ServiceException && (error.name === "NotImplemented" || error.$metadata.httpStatusCode === 501);
+  return (
+    error instanceof S3ServiceException &&
+    (error.name === "NotImplemented" || error.$metadata.httpStatusCode === 501)
+  );
 }
 
 const AUTH_ERRORS = new Set([
@@ -171,7 +180,9 @@ function classify(error: unknown, what: string): ProviderError {
     return new ProviderError("NotFound", `${what}: object not found`, { cause: error });
   }
   if (name === "PreconditionFailed" || status === 412) {
-    return new ProviderError("Transient", `${what}: object changed while it was being fetched`, { cause: error });
+    return new ProviderError("Transient", `${what}: object changed while it was being fetched`, {
+      cause: error,
+    });
   }
   if (name === "AbortError" || name === "TimeoutError") {
     return new ProviderError("Transient", `${what}: timed out`, { cause: error });

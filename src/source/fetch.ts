@@ -1,4 +1,5 @@
 // Incremental fetch: download only the objects whose (key, etag) is not cached, in parallel, streamed to disk.
+import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import { ProviderError, type BucketProvider } from "../providers/types.js";
 import type { ContentCache } from "./content-cache.js";
@@ -36,6 +37,8 @@ export async function fetchIndex(
   const backoff = options.backoff ?? ((n: number) => sleep(Math.min(200 * 2 ** n, 5000)));
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+  // Every in-flight GET listens on `signal`; without this Node warns of a listener leak above 10 parallel downloads.
+  setMaxListeners(limit.concurrency * 2 + 10, signal);
 
   const fetchOne = async (key: string, etag: string): Promise<void> => {
     if (await cache.has(key, etag)) {

@@ -18,7 +18,10 @@ export type KeyFilter = (key: string) => boolean;
 export function buildIgnoreFilter(layers: readonly IgnoreLayer[]): KeyFilter {
   const compiled: { base: string; rules: Ignore }[] = layers
     .filter((layer) => layer.patterns.trim() !== "")
-    .map((layer) => ({ base: layer.base === "" || layer.base.endsWith("/") ? layer.base : `${layer.base}/`, rules: ignore({ allowRelativePaths: true }).add(layer.patterns) }));
+    .map((layer) => ({
+      base: layer.base === "" || layer.base.endsWith("/") ? layer.base : `${layer.base}/`,
+      rules: ignore({ allowRelativePaths: true }).add(layer.patterns),
+    }));
   return (key: string): boolean => {
     let ignored = false;
     for (const { base, rules } of compiled) {

@@ -20,9 +20,11 @@ export function assertSafeKey(key: string): void {
   if (key.length === 0) throw new UnsafeKeyError(key, "it is empty");
   if (key.includes("\0")) throw new UnsafeKeyError(key, "it contains a NUL byte");
   if (key.startsWith("/")) throw new UnsafeKeyError(key, "it is an absolute path");
-  if (key.includes("\\")) throw new UnsafeKeyError(key, "it contains a backslash, a path separator on some systems");
+  if (key.includes("\\"))
+    throw new UnsafeKeyError(key, "it contains a backslash, a path separator on some systems");
   for (const segment of key.split("/")) {
-    if (segment === "..") throw new UnsafeKeyError(key, 'it has a ".." segment that could leave the artifact');
+    if (segment === "..")
+      throw new UnsafeKeyError(key, 'it has a ".." segment that could leave the artifact');
     if (segment === "." || segment === "") throw new UnsafeKeyError(key, 'it has an empty or "." segment');
   }
 }

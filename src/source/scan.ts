@@ -46,13 +46,17 @@ export async function scanBucket(
       : await findExact(provider, SOURCE_IGNORE, signal);
   const ignoreFiles: { key: string; etag: string }[] = [];
   if (rootIgnore) ignoreFiles.push(rootIgnore);
-  if (rootIgnore) layers.push({ patterns: await readThroughCache(provider, cache, rootIgnore, signal), base: "" });
+  if (rootIgnore)
+    layers.push({ patterns: await readThroughCache(provider, cache, rootIgnore, signal), base: "" });
   const prefixDir = prefix === "" ? "" : prefix.endsWith("/") ? prefix : `${prefix}/`;
   if (prefixDir !== "") {
     const prefixIgnore = objects.find((o) => o.key === `${prefixDir}${SOURCE_IGNORE}`);
     if (prefixIgnore) {
       ignoreFiles.push(prefixIgnore);
-      layers.push({ patterns: await readThroughCache(provider, cache, prefixIgnore, signal), base: prefixDir });
+      layers.push({
+        patterns: await readThroughCache(provider, cache, prefixIgnore, signal),
+        base: prefixDir,
+      });
     }
   }
   if (options.ignore) layers.push({ patterns: options.ignore, base: "" });

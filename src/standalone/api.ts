@@ -7,11 +7,14 @@ import { dashboardHtml } from "./dashboard.js";
 export function registerApi(app: FastifyInstance, runner: StandaloneRunner): void {
   app.get("/api/buckets", () => ({ items: runner.list(), problems: runner.folderProblems() }));
 
-  app.get<{ Params: { namespace: string; name: string } }>("/api/buckets/:namespace/:name", async (req, reply) => {
-    const view = runner.get(req.params.namespace, req.params.name);
-    if (!view) return reply.code(404).send(notFound(req.params));
-    return view;
-  });
+  app.get<{ Params: { namespace: string; name: string } }>(
+    "/api/buckets/:namespace/:name",
+    async (req, reply) => {
+      const view = runner.get(req.params.namespace, req.params.name);
+      if (!view) return reply.code(404).send(notFound(req.params));
+      return view;
+    },
+  );
 
   app.post<{ Params: { namespace: string; name: string } }>(
     "/api/buckets/:namespace/:name/reconcile",

@@ -61,7 +61,8 @@ function addDocument(result: FolderContents, file: string, doc: unknown): void {
       const object = parseBucketDocument(doc);
       const key = bucketKey(object.metadata);
       const existing = result.buckets.get(key);
-      if (existing) throw new Error(`Bucket ${key} is also defined in ${existing.file}; names must be unique`);
+      if (existing)
+        throw new Error(`Bucket ${key} is also defined in ${existing.file}; names must be unique`);
       result.buckets.set(key, { object, file });
     } else if (kind === "Secret") {
       const { key, data } = parseSecret(doc);
@@ -74,12 +75,19 @@ function addDocument(result: FolderContents, file: string, doc: unknown): void {
 
 /** A Secret document: `data` is base64 (as in Kubernetes), `stringData` plain and wins on conflicts. */
 function parseSecret(doc: object): { key: string; data: SecretData } {
-  const { metadata, data, stringData } = doc as { metadata?: { name?: unknown; namespace?: unknown }; data?: unknown; stringData?: unknown };
+  const { metadata, data, stringData } = doc as {
+    metadata?: { name?: unknown; namespace?: unknown };
+    data?: unknown;
+    stringData?: unknown;
+  };
   if (typeof metadata?.name !== "string") throw new Error("Secret document has no metadata.name");
   const namespace = typeof metadata.namespace === "string" ? metadata.namespace : "default";
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(asRecord(data, "data"))) {
-    if (!/^[A-Za-z0-9+/=\s]*$/.test(v)) throw new Error(`Secret ${namespace}/${metadata.name}: data.${k} is not base64 (use stringData for plain text)`);
+    if (!/^[A-Za-z0-9+/=\s]*$/.test(v))
+      throw new Error(
+        `Secret ${namespace}/${metadata.name}: data.${k} is not base64 (use stringData for plain text)`,
+      );
     out[k] = Buffer.from(v, "base64").toString("utf8");
   }
   Object.assign(out, asRecord(stringData, "stringData"));

@@ -77,7 +77,9 @@ export class StandaloneRunner {
   async start(): Promise<void> {
     await this.reload();
     if (this.options.watch !== false) {
-      this.watcher = watch(this.options.configDir, { recursive: true }, () => this.scheduleReload());
+      this.watcher = watch(this.options.configDir, { recursive: true }, () => {
+        this.scheduleReload();
+      });
     }
   }
 
@@ -88,7 +90,7 @@ export class StandaloneRunner {
     clearTimeout(this.reloadTimer);
     for (const entry of this.entries.values()) clearTimeout(entry.timer);
     await this.reloading;
-    await Promise.allSettled([...this.entries.values()].map((e) => e.running));
+    await Promise.allSettled([...this.entries.values()].flatMap((e) => (e.running ? [e.running] : [])));
   }
 
   /** Problems found in the folder (unparseable files, invalid documents). */
@@ -97,7 +99,9 @@ export class StandaloneRunner {
   }
 
   list(): BucketView[] {
-    return [...this.entries.values()].map((e) => this.view(e)).sort((a, b) => bucketKey(a).localeCompare(bucketKey(b)));
+    return [...this.entries.values()]
+      .map((e) => this.view(e))
+      .sort((a, b) => bucketKey(a).localeCompare(bucketKey(b)));
   }
 
   get(namespace: string, name: string): BucketView | undefined {
@@ -121,9 +125,11 @@ export class StandaloneRunner {
 
   /** Re-reads the folder now and applies what changed. */
   reload(): Promise<void> {
-    this.reloading = this.reloading.then(() => this.applyFolder()).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, "reading the config folder failed");
-    });
+    this.reloading = this.reloading
+      .then(() => this.applyFolder())
+      .catch((error: unknown) => {
+        this.options.logger.error({ err: error }, "reading the config folder failed");
+      });
     return this.reloading;
   }
 
@@ -165,7 +171,11 @@ export class StandaloneRunner {
     const { namespace, name } = object.metadata;
     const saved = await this.states.load(namespace, name);
     const state: BucketState = saved
-      ? { ...saved, generation: saved.specHash === hash ? saved.generation : saved.generation + 1, specHash: hash }
+      ? {
+          ...saved,
+          generation: saved.specHash === hash ? saved.generation : saved.generation + 1,
+          specHash: hash,
+        }
       : { generation: 1, specHash: hash, status: initialStatus() };
     const entry: Entry = { object, file, state, rerun: false, failures: 0, removed: false };
     this.entries.set(key, entry);
@@ -203,7 +213,9 @@ export class StandaloneRunner {
     clearTimeout(entry.timer);
     if (this.stopped || entry.removed) return;
     entry.nextAt = new Date(Date.now() + delayMs);
-    entry.timer = setTimeout(() => this.kick(entry), delayMs);
+    entry.timer = setTimeout(() => {
+      this.kick(entry);
+    }, delayMs);
   }
 
   private run(entry: Entry): Promise<ReconcileResult> {
@@ -248,11 +260,15 @@ export class StandaloneRunner {
     };
     if (!entry.removed) await this.states.save(namespace, name, entry.state);
     for (const event of result.events) {
-      this.options.logger[event.type === "Warning" ? "warn" : "info"]({ bucket: `${namespace}/${name}`, event: event.reason, ...event.annotations }, event.message);
+      this.options.logger[event.type === "Warning" ? "warn" : "info"](
+        { bucket: `${namespace}/${name}`, event: event.reason, ...event.annotations },
+        event.message,
+      );
     }
     entry.failures = result.outcome === "failed" ? entry.failures + 1 : 0;
     const interval = result.spec?.intervalMs;
-    if (result.outcome === "failed" && interval !== undefined) this.schedule(entry, failureBackoff(entry.failures, interval));
+    if (result.outcome === "failed" && interval !== undefined)
+      this.schedule(entry, failureBackoff(entry.failures, interval));
     else if (result.outcome !== "suspended" && result.outcome !== "stalled" && interval !== undefined) {
       this.schedule(entry, nextInterval(interval));
     }

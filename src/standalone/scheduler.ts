@@ -6,7 +6,11 @@ export function nextInterval(intervalMs: number, random: () => number = Math.ran
 }
 
 /** Delay after the n-th consecutive failure (1-based): 1s, 2s, 4s… capped at the interval. */
-export function failureBackoff(failures: number, intervalMs: number, random: () => number = Math.random): number {
+export function failureBackoff(
+  failures: number,
+  intervalMs: number,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(intervalMs, 1000 * 2 ** Math.min(failures - 1, 20));
   return Math.round(base * (0.9 + 0.2 * random()));
 }

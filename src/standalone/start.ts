@@ -59,7 +59,8 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
   const { host, port } = parseListenAddress(options.listen);
   await app.listen({ host, port });
   const address = app.server.address() as AddressInfo;
-  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  const shownHost =
+    host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${shownHost}:${address.port}`;
   baseUrl = advertisedUrl(options.advertiseAddress, url);
   await runner.start();

@@ -15,7 +15,9 @@ export interface BucketState {
 
 /** Hash of a spec, to notice edits of the YAML. */
 export function specHash(spec: unknown): string {
-  return createHash("sha256").update(JSON.stringify(spec ?? null)).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify(spec ?? null))
+    .digest("hex");
 }
 
 export class StateStore {

@@ -54,7 +54,8 @@ export class ArtifactStore {
   /** Absolute path of a storage-relative path, refusing anything that leaves the root. */
   absolute(relativePath: string): string {
     const full = path.resolve(this.root, relativePath);
-    if (!full.startsWith(this.root + path.sep)) throw new Error(`path '${relativePath}' is outside the storage root`);
+    if (!full.startsWith(this.root + path.sep))
+      throw new Error(`path '${relativePath}' is outside the storage root`);
     return full;
   }
 
@@ -81,7 +82,14 @@ export class ArtifactStore {
       await this.pointLatest(dir, fileName);
       await fsyncFile(dir);
       const relPath = path.posix.join(relDir, fileName);
-      return { path: relPath, url: this.urlFor(relPath), revision, digest, size, lastUpdateTime: now.toISOString() };
+      return {
+        path: relPath,
+        url: this.urlFor(relPath),
+        revision,
+        digest,
+        size,
+        lastUpdateTime: now.toISOString(),
+      };
     } finally {
       await rm(tmp, { force: true });
     }

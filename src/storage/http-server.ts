@@ -38,7 +38,8 @@ export async function createArtifactServer(options: ServerOptions): Promise<Fast
 /** Parses ":9090", "9090" or "127.0.0.1:9090" into a host and port for listen(). */
 export function parseListenAddress(address: string): { host: string; port: number } {
   const match = /^(?:(.*):)?(\d+)$/.exec(address.trim());
-  if (!match) throw new Error(`listen address "${address}" is invalid; use [host]:port, e.g. :9090 or 127.0.0.1:9090`);
+  if (!match)
+    throw new Error(`listen address "${address}" is invalid; use [host]:port, e.g. :9090 or 127.0.0.1:9090`);
   const host = match[1] === undefined || match[1] === "" ? "0.0.0.0" : match[1].replace(/^\[(.*)\]$/, "$1");
   return { host, port: Number(match[2]) };
 }

@@ -40,14 +40,22 @@ interface Target {
 export function registerFetch(program: Command): void {
   program
     .command("fetch <source>")
-    .description("fetch a Bucket once: <source> is a Bucket YAML file (Secrets may sit in it) or a URL such as s3://bucket/prefix")
-    .requiredOption("-o, --output <path>", "a directory to extract into, or a file ending in .tar.gz to write the artifact to")
+    .description(
+      "fetch a Bucket once: <source> is a Bucket YAML file (Secrets may sit in it) or a URL such as s3://bucket/prefix",
+    )
+    .requiredOption(
+      "-o, --output <path>",
+      "a directory to extract into, or a file ending in .tar.gz to write the artifact to",
+    )
     .option("--name <name>", "which Bucket of the YAML file, when it holds several")
     .option("--endpoint <host:port>", "S3-compatible endpoint for a URL source")
     .option("--region <region>", "region for a URL source")
     .option("--insecure", "plain HTTP to the endpoint")
     .option("--ignore <patterns>", "extra ignore rules (gitignore syntax, newline-separated)")
-    .option("--cache-dir <dir>", "content cache, so repeated fetches download only changes (default: ~/.cache/bucketops)")
+    .option(
+      "--cache-dir <dir>",
+      "content cache, so repeated fetches download only changes (default: ~/.cache/bucketops)",
+    )
     .option("--concurrency <n>", "parallel downloads", positiveInt, 32)
     .option("--force", "replace a non-empty output directory")
     .option("--json", "print the result as JSON")
@@ -55,32 +63,66 @@ export function registerFetch(program: Command): void {
     .action(async (source: string, flags: FetchFlags) => {
       const target = await resolveTarget(source, flags);
       const cacheDir = path.resolve(flags.cacheDir ?? defaultCacheDir());
-      const store = new ArtifactStore({ root: cacheDir, baseUrl: `file://${cacheDir}`, retentionRecords: 1, retentionTtlMs: 0 });
+      const store = new ArtifactStore({
+        root: cacheDir,
+        baseUrl: `file://${cacheDir}`,
+        retentionRecords: 1,
+        retentionTtlMs: 0,
+      });
       const states = new StateStore(cacheDir);
       const saved = await states.load(target.ref.namespace, target.ref.name);
       const progress = createProgress();
       const result = await reconcile(
-        { ref: target.ref, generation: 1, spec: target.spec, baseDir: target.baseDir, status: saved?.status ?? initialStatus() },
+        {
+          ref: target.ref,
+          generation: 1,
+          spec: target.spec,
+          baseDir: target.baseDir,
+          status: saved?.status ?? initialStatus(),
+        },
         {
           store,
           readSecret: (ns, name) => Promise.resolve(target.secrets.get(`${ns}/${name}`)),
           cacheRoot: path.join(cacheDir, "cache"),
           logger: createLogger(flags.logLevel),
           concurrency: flags.concurrency,
-          onProgress: (e) => progress.tick(e),
+          onProgress: (e) => {
+            progress.tick(e);
+          },
         },
       );
       progress.stop();
-      await states.save(target.ref.namespace, target.ref.name, { generation: 1, specHash: "", status: result.status });
+      await states.save(target.ref.namespace, target.ref.name, {
+        generation: 1,
+        specHash: "",
+        status: result.status,
+      });
       const artifact = result.status.artifact;
       if (result.error || !artifact) {
-        const why = result.error ? `${result.error.reason}: ${result.error.message}` : "the Bucket is suspended";
-        throw new CliError(`fetch failed: ${why}`, result.error?.policy === "stall" ? ExitCode.Usage : ExitCode.Failed);
+        const why = result.error
+          ? `${result.error.reason}: ${result.error.message}`
+          : "the Bucket is suspended";
+        throw new CliError(
+          `fetch failed: ${why}`,
+          result.error?.policy === "stall" ? ExitCode.Usage : ExitCode.Failed,
+        );
       }
       await writeOutput(store.absolute(artifact.path), path.resolve(flags.output), flags.force === true);
       const s = result.stats;
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ revision: artifact.revision, digest: artifact.digest, size: artifact.size, output: flags.output, stats: s }, null, 2) + "\n");
+        process.stdout.write(
+          JSON.stringify(
+            {
+              revision: artifact.revision,
+              digest: artifact.digest,
+              size: artifact.size,
+              output: flags.output,
+              stats: s,
+            },
+            null,
+            2,
+          ) + "\n",
+        );
       } else {
         process.stdout.write(
           `revision: ${artifact.revision}\ndigest:   ${artifact.digest}\n` +
@@ -101,12 +143,17 @@ async function resolveTarget(source: string, flags: FetchFlags): Promise<Target>
     return { ref: { namespace: "fetch", name }, spec, baseDir: process.cwd(), secrets: new Map() };
   }
   const contents = await loadFiles([source]).catch((error: unknown) => {
-    throw new CliError(`cannot read ${source}: ${error instanceof Error ? error.message : String(error)}`, ExitCode.Usage);
+    throw new CliError(
+      `cannot read ${source}: ${error instanceof Error ? error.message : String(error)}`,
+      ExitCode.Usage,
+    );
   });
   if (contents.problems.length > 0) {
     throw new CliError(contents.problems.map((p) => `${p.file}: ${p.message}`).join("\n"), ExitCode.Usage);
   }
-  const buckets = [...contents.buckets.values()].filter((b) => flags.name === undefined || b.object.metadata.name === flags.name);
+  const buckets = [...contents.buckets.values()].filter(
+    (b) => flags.name === undefined || b.object.metadata.name === flags.name,
+  );
   if (buckets.length !== 1) {
     const names = [...contents.buckets.keys()].join(", ") || "none";
     throw new CliError(
@@ -119,7 +166,8 @@ async function resolveTarget(source: string, flags: FetchFlags): Promise<Target>
   const bucket = buckets[0];
   if (!bucket) throw new CliError(`no Bucket in ${source}`, ExitCode.Usage);
   let spec = bucket.object.spec;
-  if (flags.ignore !== undefined && typeof spec === "object" && spec !== null) spec = { ...spec, ignore: flags.ignore };
+  if (flags.ignore !== undefined && typeof spec === "object" && spec !== null)
+    spec = { ...spec, ignore: flags.ignore };
   return { ref: bucket.object.metadata, spec, baseDir: path.dirname(bucket.file), secrets: contents.secrets };
 }
 
@@ -131,7 +179,11 @@ async function writeOutput(artifactFile: string, output: string, force: boolean)
   }
   const existing = await readdir(output).catch(() => []);
   if (existing.length > 0) {
-    if (!force) throw new CliError(`output directory ${output} is not empty; pass --force to replace its contents`, ExitCode.Usage);
+    if (!force)
+      throw new CliError(
+        `output directory ${output} is not empty; pass --force to replace its contents`,
+        ExitCode.Usage,
+      );
     await rm(output, { recursive: true, force: true });
   }
   await extractTarGz(createReadStream(artifactFile), output);

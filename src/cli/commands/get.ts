@@ -17,7 +17,9 @@ export function registerGet(program: Command): void {
     .option("-o, --output <format>", "table, json or yaml", parseFormat, "table" as OutputFormat)
     .action(async (flags: { server: string; namespace?: string; output: OutputFormat }) => {
       const body = await callServer<{ items: BucketView[] }>(flags.server, "GET", "/api/buckets");
-      const items = body.items.filter((b) => flags.namespace === undefined || b.namespace === flags.namespace);
+      const items = body.items.filter(
+        (b) => flags.namespace === undefined || b.namespace === flags.namespace,
+      );
       if (flags.output !== "table") {
         process.stdout.write(serialize(items, flags.output));
         return;

@@ -6,7 +6,9 @@ import { parseFormat, serialize, type OutputFormat } from "../output.js";
 import { callServer } from "../server-client.js";
 import { DEFAULT_SERVER } from "./get.js";
 
-type Answer = Pick<ReconcileResult, "outcome" | "stats" | "status"> & { error?: { reason: string; message: string } };
+type Answer = Pick<ReconcileResult, "outcome" | "stats" | "status"> & {
+  error?: { reason: string; message: string };
+};
 
 export function registerReconcile(program: Command): void {
   const cmd = program.command("reconcile").description("trigger a reconcile on a running bucketops server");
@@ -29,6 +31,7 @@ export function registerReconcile(program: Command): void {
             `\n  objects: ${s.objects}, downloaded: ${s.downloaded}, from cache: ${s.cacheHits}, ${s.durationMs} ms\n`,
         );
       }
-      if (answer.error) throw new CliError(`${answer.error.reason}: ${answer.error.message}`, ExitCode.Failed);
+      if (answer.error)
+        throw new CliError(`${answer.error.reason}: ${answer.error.message}`, ExitCode.Failed);
     });
 }
