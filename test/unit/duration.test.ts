@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DURATION_PATTERN, formatDuration, parseDuration } from "../../src/api/duration.js";
 
-test("parseDuration reads Go durations into milliseconds", () => {
+void test("parseDuration reads Go durations into milliseconds", () => {
   assert.equal(parseDuration("5m0s"), 300_000);
   assert.equal(parseDuration("5m"), 300_000);
   assert.equal(parseDuration("30s"), 30_000);
@@ -15,26 +15,40 @@ test("parseDuration reads Go durations into milliseconds", () => {
   assert.equal(parseDuration("0s"), 0);
 });
 
-test("parseDuration tells ms from m (ms is not m followed by s)", () => {
+void test("parseDuration tells ms from m (ms is not m followed by s)", () => {
   assert.equal(parseDuration("10ms"), 10);
   assert.equal(parseDuration("10m"), 600_000);
   assert.equal(parseDuration("10m10s"), 610_000);
 });
 
-test("parseDuration returns undefined for text that is not a Go duration", () => {
-  for (const text of ["5 minutes", "", "5", "-1s", "5m ", " 5m", "1d", "1.s", ".5s", "5M", "1h-30m", "1us", "PT5M"]) {
+void test("parseDuration returns undefined for text that is not a Go duration", () => {
+  for (const text of [
+    "5 minutes",
+    "",
+    "5",
+    "-1s",
+    "5m ",
+    " 5m",
+    "1d",
+    "1.s",
+    ".5s",
+    "5M",
+    "1h-30m",
+    "1us",
+    "PT5M",
+  ]) {
     assert.equal(parseDuration(text), undefined, `parseDuration(${JSON.stringify(text)})`);
   }
 });
 
-test("DURATION_PATTERN is the CRD pattern parseDuration enforces", () => {
+void test("DURATION_PATTERN is the CRD pattern parseDuration enforces", () => {
   const re = new RegExp(DURATION_PATTERN);
   assert.ok(re.test("5m0s"));
   assert.ok(!re.test("5 minutes"));
   assert.ok(!re.test("-1s"));
 });
 
-test("formatDuration prints the way Go prints a time.Duration", () => {
+void test("formatDuration prints the way Go prints a time.Duration", () => {
   assert.equal(formatDuration(300_000), "5m0s");
   assert.equal(formatDuration(3_600_000), "1h0m0s");
   assert.equal(formatDuration(5_400_000), "1h30m0s");
@@ -47,8 +61,10 @@ test("formatDuration prints the way Go prints a time.Duration", () => {
   assert.equal(formatDuration(0), "0s");
 });
 
-test("formatDuration output parses back to the same value", () => {
-  for (const ms of [1, 250, 999, 1_000, 1_500, 59_999, 60_000, 300_000, 3_599_000, 3_600_000, 5_400_000, 86_400_000]) {
+void test("formatDuration output parses back to the same value", () => {
+  for (const ms of [
+    1, 250, 999, 1_000, 1_500, 59_999, 60_000, 300_000, 3_599_000, 3_600_000, 5_400_000, 86_400_000,
+  ]) {
     assert.equal(parseDuration(formatDuration(ms)), ms, `round trip of ${ms}ms via ${formatDuration(ms)}`);
   }
 });

@@ -9,12 +9,12 @@ function check(layers: IgnoreLayer[], expected: Record<string, boolean>): void {
   }
 }
 
-test("no layers (or only blank ones) ignore nothing", () => {
+void test("no layers (or only blank ones) ignore nothing", () => {
   check([], { "a.yaml": false, ".sourceignore": false });
   check([{ patterns: "  \n\n", base: "" }], { "a.yaml": false });
 });
 
-test("gitignore globs", () => {
+void test("gitignore globs", () => {
   check([{ patterns: "*.md\n# a comment\n\n/top.txt\ndocs/**/*.png\n?.tmp\n", base: "" }], {
     "README.md": true,
     "deep/in/here/NOTES.md": true,
@@ -30,7 +30,7 @@ test("gitignore globs", () => {
   });
 });
 
-test("directory patterns ignore everything under the directory", () => {
+void test("directory patterns ignore everything under the directory", () => {
   check([{ patterns: "charts/\n", base: "" }], {
     "charts/a/b.yaml": true,
     "charts/c.yaml": true,
@@ -41,7 +41,7 @@ test("directory patterns ignore everything under the directory", () => {
   check([{ patterns: "/charts/\n", base: "" }], { "charts/a/b.yaml": true, "apps/charts/x.yaml": false });
 });
 
-test("negation re-includes within a layer; the last matching rule wins", () => {
+void test("negation re-includes within a layer; the last matching rule wins", () => {
   check([{ patterns: "*.yaml\n!keep.yaml\n", base: "" }], {
     "a.yaml": true,
     "keep.yaml": false,
@@ -51,7 +51,7 @@ test("negation re-includes within a layer; the last matching rule wins", () => {
   check([{ patterns: "!keep.yaml\n*.yaml\n", base: "" }], { "keep.yaml": true });
 });
 
-test("a later layer's '!' re-include wins over an earlier ignore", () => {
+void test("a later layer's '!' re-include wins over an earlier ignore", () => {
   check(
     [
       { patterns: "*.yaml\n", base: "" },
@@ -61,7 +61,7 @@ test("a later layer's '!' re-include wins over an earlier ignore", () => {
   );
 });
 
-test("a later layer's ignore wins over an earlier re-include", () => {
+void test("a later layer's ignore wins over an earlier re-include", () => {
   check(
     [
       { patterns: "*.yaml\n!keep.yaml\n", base: "" },
@@ -71,7 +71,7 @@ test("a later layer's ignore wins over an earlier re-include", () => {
   );
 });
 
-test("a layer that does not match a key leaves the earlier verdict alone", () => {
+void test("a layer that does not match a key leaves the earlier verdict alone", () => {
   check(
     [
       { patterns: "*.md\n", base: "" },
@@ -81,7 +81,7 @@ test("a layer that does not match a key leaves the earlier verdict alone", () =>
   );
 });
 
-test("a layer with a base applies only under it, relative to it", () => {
+void test("a layer with a base applies only under it, relative to it", () => {
   const layers: IgnoreLayer[] = [{ patterns: "/top.yaml\n*.md\nsecrets/\n", base: "path/to/" }];
   check(layers, {
     "path/to/top.yaml": true,
@@ -97,7 +97,7 @@ test("a layer with a base applies only under it, relative to it", () => {
   });
 });
 
-test("a base without a trailing slash means the same directory", () => {
+void test("a base without a trailing slash means the same directory", () => {
   check([{ patterns: "*.md\n", base: "path/to" }], {
     "path/to/a.md": true,
     "path/tox/a.md": false,
@@ -105,7 +105,7 @@ test("a base without a trailing slash means the same directory", () => {
   });
 });
 
-test("base-relative and root layers combine in order", () => {
+void test("base-relative and root layers combine in order", () => {
   check(
     [
       { patterns: "*.yaml\n", base: "" }, // root .sourceignore
@@ -122,7 +122,7 @@ test("base-relative and root layers combine in order", () => {
   );
 });
 
-test("keys `ignore` would reject are answered, not thrown on, so scan can refuse them by name", () => {
+void test("keys `ignore` would reject are answered, not thrown on, so scan can refuse them by name", () => {
   const isIgnored = buildIgnoreFilter([{ patterns: "*.md\nescape.yaml\n", base: "" }]);
   assert.equal(isIgnored("/abs.yaml"), false);
   assert.equal(isIgnored("./a"), false);

@@ -61,7 +61,7 @@ spec:
   suspend: false
 `;
 
-test("the seed documents parse as written", () => {
+void test("the seed documents parse as written", () => {
   const docs = loadDocuments(SEEDS);
   assert.equal(docs.length, 2);
   assert.deepEqual(
@@ -71,10 +71,10 @@ test("the seed documents parse as written", () => {
       ["source.toolkit.fluxcd.io/v1beta2", "flux-system", "my-gcs-bucket"],
     ],
   );
-  assert.equal((docs[0]!.spec as { url: string }).url, "s3://my-flux-bucket/path/to/manifests");
+  assert.equal((docs[0]?.spec as { url: string } | undefined)?.url, "s3://my-flux-bucket/path/to/manifests");
 });
 
-test("the seed documents normalize to the same specs as their v1 long forms", () => {
+void test("the seed documents normalize to the same specs as their v1 long forms", () => {
   const short = loadSpecs(SEEDS);
   const long = loadSpecs(LONG_FORMS);
   assert.equal(short.length, 2);
@@ -101,16 +101,31 @@ test("the seed documents normalize to the same specs as their v1 long forms", ()
   });
 });
 
-test("the default AWS and GCS endpoints normalize away, in both spellings", () => {
-  const aws = normalizeSpec({ provider: "aws", bucketName: "b", endpoint: "https://s3.amazonaws.com", interval: "1m" });
+void test("the default AWS and GCS endpoints normalize away, in both spellings", () => {
+  const aws = normalizeSpec({
+    provider: "aws",
+    bucketName: "b",
+    endpoint: "https://s3.amazonaws.com",
+    interval: "1m",
+  });
   assert.equal(aws.endpoint, undefined);
-  const gcp = normalizeSpec({ provider: "gcp", bucketName: "b", endpoint: "storage.googleapis.com", interval: "1m" });
+  const gcp = normalizeSpec({
+    provider: "gcp",
+    bucketName: "b",
+    endpoint: "storage.googleapis.com",
+    interval: "1m",
+  });
   assert.equal(gcp.endpoint, undefined);
-  const regional = normalizeSpec({ provider: "aws", bucketName: "b", endpoint: "s3.eu-west-1.amazonaws.com", interval: "1m" });
+  const regional = normalizeSpec({
+    provider: "aws",
+    bucketName: "b",
+    endpoint: "s3.eu-west-1.amazonaws.com",
+    interval: "1m",
+  });
   assert.equal(regional.endpoint, "s3.eu-west-1.amazonaws.com");
 });
 
-test("metadata.namespace defaults to 'default'", () => {
+void test("metadata.namespace defaults to 'default'", () => {
   const bucket = parseBucketDocument({
     apiVersion: "source.toolkit.fluxcd.io/v1",
     kind: "Bucket",
@@ -120,8 +135,12 @@ test("metadata.namespace defaults to 'default'", () => {
   assert.equal(bucket.metadata.namespace, "default");
 });
 
-test("s3:// with an endpoint is an S3-compatible (generic) bucket", () => {
-  const spec = normalizeSpec({ url: "s3://my-bucket/some/prefix", endpoint: "minio.example.com:9000", interval: "1m" });
+void test("s3:// with an endpoint is an S3-compatible (generic) bucket", () => {
+  const spec = normalizeSpec({
+    url: "s3://my-bucket/some/prefix",
+    endpoint: "minio.example.com:9000",
+    interval: "1m",
+  });
   assert.equal(spec.provider, "generic");
   assert.equal(spec.endpoint, "minio.example.com:9000");
   assert.equal(spec.bucketName, "my-bucket");
@@ -136,14 +155,14 @@ test("s3:// with an endpoint is an S3-compatible (generic) bucket", () => {
   assert.deepEqual(spec, long);
 });
 
-test("s3:// with an explicit provider aws and no endpoint stays aws; a bucket with no prefix has prefix ''", () => {
+void test("s3:// with an explicit provider aws and no endpoint stays aws; a bucket with no prefix has prefix ''", () => {
   const spec = normalizeSpec({ url: "s3://only-bucket", provider: "aws", interval: "1m" });
   assert.equal(spec.provider, "aws");
   assert.equal(spec.bucketName, "only-bucket");
   assert.equal(spec.prefix, "");
 });
 
-test("file:///abs is that directory; file://relative resolves against baseDir", () => {
+void test("file:///abs is that directory; file://relative resolves against baseDir", () => {
   const abs = normalizeSpec({ url: "file:///srv/manifests", interval: "30s" }, BASE_DIR);
   assert.equal(abs.provider, "file");
   assert.equal(abs.bucketName, "/srv/manifests");
@@ -157,9 +176,12 @@ test("file:///abs is that directory; file://relative resolves against baseDir", 
   assert.equal(spaced.bucketName, "/srv/my dir");
 });
 
-test("azblob:// and https://<account>.blob.core.windows.net are the same Azure container", () => {
+void test("azblob:// and https://<account>.blob.core.windows.net are the same Azure container", () => {
   const azblob = normalizeSpec({ url: "azblob://myaccount/mycontainer/path/to", interval: "1m" });
-  const https = normalizeSpec({ url: "https://myaccount.blob.core.windows.net/mycontainer/path/to", interval: "1m" });
+  const https = normalizeSpec({
+    url: "https://myaccount.blob.core.windows.net/mycontainer/path/to",
+    interval: "1m",
+  });
   const long = normalizeSpec({
     provider: "azure",
     bucketName: "mycontainer",
@@ -181,14 +203,17 @@ test("azblob:// and https://<account>.blob.core.windows.net are the same Azure c
   assert.deepEqual(long, azblob);
 });
 
-test("timeout defaults to 60s and can be set", () => {
+void test("timeout defaults to 60s and can be set", () => {
   assert.equal(DEFAULT_TIMEOUT_MS, 60_000);
   assert.equal(normalizeSpec({ url: "gs://b", interval: "5m" }).timeoutMs, 60_000);
   assert.equal(normalizeSpec({ url: "gs://b", interval: "5m", timeout: "2m30s" }).timeoutMs, 150_000);
 });
 
-test("a leading slash in prefix is dropped", () => {
-  assert.equal(normalizeSpec({ provider: "gcp", bucketName: "b", prefix: "/a/b", interval: "5m" }).prefix, "a/b");
+void test("a leading slash in prefix is dropped", () => {
+  assert.equal(
+    normalizeSpec({ provider: "gcp", bucketName: "b", prefix: "/a/b", interval: "5m" }).prefix,
+    "a/b",
+  );
 });
 
 /** Runs normalizeSpec expecting a SpecError and returns it. */
@@ -203,39 +228,43 @@ function specError(raw: unknown, baseDir = BASE_DIR): SpecError {
 }
 
 function assertIncludes(message: string, ...parts: string[]): void {
-  for (const part of parts) assert.ok(message.includes(part), `expected ${JSON.stringify(message)} to include ${JSON.stringify(part)}`);
+  for (const part of parts)
+    assert.ok(
+      message.includes(part),
+      `expected ${JSON.stringify(message)} to include ${JSON.stringify(part)}`,
+    );
 }
 
-test("an unknown provider names the field and lists the allowed providers", () => {
+void test("an unknown provider names the field and lists the allowed providers", () => {
   const error = specError({ provider: "oracle", bucketName: "b", interval: "5m" });
   assertIncludes(error.message, "spec.provider", "generic", "aws", "gcp", "azure");
   assert.equal(error.reason, "InvalidSpec");
 });
 
-test("url and bucketName that disagree name both", () => {
+void test("url and bucketName that disagree name both", () => {
   const error = specError({ url: "s3://from-url/p", bucketName: "from-field", interval: "5m" });
   assertIncludes(error.message, "spec.bucketName", "from-field", "spec.url", "s3://from-url/p", "from-url");
   assert.equal(error.reason, "URLInvalid");
 });
 
-test("url and bucketName/prefix that agree are accepted", () => {
+void test("url and bucketName/prefix that agree are accepted", () => {
   const spec = normalizeSpec({ url: "s3://b/p", bucketName: "b", prefix: "p", interval: "5m" });
   assert.equal(spec.bucketName, "b");
   assert.equal(spec.prefix, "p");
 });
 
-test("url and prefix that disagree name both", () => {
+void test("url and prefix that disagree name both", () => {
   const error = specError({ url: "gs://b/from-url", prefix: "from-field", interval: "5m" });
   assertIncludes(error.message, "spec.prefix", "from-field", "spec.url");
 });
 
-test("a provider that does not fit the url names both", () => {
+void test("a provider that does not fit the url names both", () => {
   const error = specError({ url: "gs://b/p", provider: "aws", interval: "5m" });
   assertIncludes(error.message, "spec.provider", "spec.url", "gcp");
   assert.equal(error.reason, "URLInvalid");
 });
 
-test("a bad duration names spec.interval and says what a duration looks like", () => {
+void test("a bad duration names spec.interval and says what a duration looks like", () => {
   for (const interval of ["5 minutes", "5", "-1s", ""]) {
     const error = specError({ url: "gs://b", interval });
     assertIncludes(error.message, "spec.interval", "Go duration", "5m0s");
@@ -246,12 +275,12 @@ test("a bad duration names spec.interval and says what a duration looks like", (
   assertIncludes(timeout.message, "spec.timeout", "Go duration");
 });
 
-test("a missing interval is reported as required", () => {
+void test("a missing interval is reported as required", () => {
   const error = specError({ url: "gs://b" });
   assertIncludes(error.message, "spec.interval: is required");
 });
 
-test("a wrongly typed field is not reported as missing", () => {
+void test("a wrongly typed field is not reported as missing", () => {
   // YAML `interval: 5` is a number, not a missing field.
   const error = specError({ url: "gs://b", interval: 5 });
   assertIncludes(error.message, "spec.interval");
@@ -262,10 +291,19 @@ test("a wrongly typed field is not reported as missing", () => {
   assert.ok(!suspend.message.includes("is required"), suspend.message);
 });
 
-test("an unsupported URL scheme is URLInvalid and lists the accepted forms", () => {
+void test("an unsupported URL scheme is URLInvalid and lists the accepted forms", () => {
   const error = specError({ url: "ftp://host/bucket", interval: "5m" });
   assert.equal(error.reason, "URLInvalid");
-  assertIncludes(error.message, "spec.url", "ftp://host/bucket", '"ftp"', "s3://", "gs://", "azblob://", "file://");
+  assertIncludes(
+    error.message,
+    "spec.url",
+    "ftp://host/bucket",
+    '"ftp"',
+    "s3://",
+    "gs://",
+    "azblob://",
+    "file://",
+  );
   const noScheme = specError({ url: "my-bucket/prefix", interval: "5m" });
   assert.equal(noScheme.reason, "URLInvalid");
   assertIncludes(noScheme.message, "no scheme");
@@ -276,19 +314,19 @@ test("an unsupported URL scheme is URLInvalid and lists the accepted forms", () 
   assertIncludes(noBucket.message, "bucket name is missing");
 });
 
-test("an unknown field is named", () => {
+void test("an unknown field is named", () => {
   const error = specError({ url: "gs://b", interval: "5m", bukcetName: "typo" });
   assertIncludes(error.message, "spec", "unknown field", '"bukcetName"');
   const nested = specError({ url: "gs://b", interval: "5m", secretRef: { name: "s", key: "k" } });
   assertIncludes(nested.message, "spec.secretRef", '"key"');
 });
 
-test("a bucket needs a name", () => {
+void test("a bucket needs a name", () => {
   const error = specError({ provider: "aws", interval: "5m" });
   assertIncludes(error.message, "spec.bucketName", "spec.url");
 });
 
-test("provider generic (the default) needs an endpoint, and so does azure", () => {
+void test("provider generic (the default) needs an endpoint, and so does azure", () => {
   const generic = specError({ bucketName: "b", interval: "5m" });
   assertIncludes(generic.message, "spec.endpoint", "required", "generic");
   const explicit = specError({ provider: "generic", bucketName: "b", interval: "5m" });
@@ -297,8 +335,12 @@ test("provider generic (the default) needs an endpoint, and so does azure", () =
   assertIncludes(azure.message, "spec.endpoint", "azure", "blob.core.windows.net");
 });
 
-test("Flux rules: sts only with aws or generic, with the matching STS provider", () => {
-  const gcp = specError({ url: "gs://b", interval: "5m", sts: { provider: "aws", endpoint: "https://sts.amazonaws.com" } });
+void test("Flux rules: sts only with aws or generic, with the matching STS provider", () => {
+  const gcp = specError({
+    url: "gs://b",
+    interval: "5m",
+    sts: { provider: "aws", endpoint: "https://sts.amazonaws.com" },
+  });
   assertIncludes(gcp.message, "spec.sts", "aws or generic");
   const awsLdap = specError({
     provider: "aws",
@@ -322,38 +364,67 @@ test("Flux rules: sts only with aws or generic, with the matching STS provider",
     interval: "5m",
     sts: { provider: "ldap", endpoint: "https://sts.example.com", secretRef: { name: "ldap" } },
   });
-  assert.deepEqual(ok.sts, { provider: "ldap", endpoint: "https://sts.example.com", secretRef: { name: "ldap" } });
+  assert.deepEqual(ok.sts, {
+    provider: "ldap",
+    endpoint: "https://sts.example.com",
+    secretRef: { name: "ldap" },
+  });
 });
 
-test("Flux rules: secretRef and serviceAccountName are mutually exclusive", () => {
-  const error = specError({ url: "gs://b", interval: "5m", secretRef: { name: "s" }, serviceAccountName: "sa" });
+void test("Flux rules: secretRef and serviceAccountName are mutually exclusive", () => {
+  const error = specError({
+    url: "gs://b",
+    interval: "5m",
+    secretRef: { name: "s" },
+    serviceAccountName: "sa",
+  });
   assertIncludes(error.message, "spec.secretRef", "spec.serviceAccountName", "mutually exclusive");
   const onlySa = normalizeSpec({ url: "gs://b", interval: "5m", serviceAccountName: "sa" });
   assert.equal(onlySa.serviceAccountName, "sa");
-  const generic = specError({ bucketName: "b", endpoint: "minio:9000", interval: "5m", serviceAccountName: "sa" });
+  const generic = specError({
+    bucketName: "b",
+    endpoint: "minio:9000",
+    interval: "5m",
+    serviceAccountName: "sa",
+  });
   assertIncludes(generic.message, "spec.serviceAccountName", "generic");
 });
 
-test("file:// buckets take no secretRef or endpoint, and no cloud provider", () => {
+void test("file:// buckets take no secretRef or endpoint, and no cloud provider", () => {
   const secret = specError({ url: "file:///srv/x", interval: "5m", secretRef: { name: "s" } });
   assertIncludes(secret.message, "file://", "secretRef");
   const provider = specError({ url: "file:///srv/x", interval: "5m", provider: "aws" });
   assertIncludes(provider.message, "spec.provider", "file");
 });
 
-test("parseBucketDocument names the bad document field", () => {
+void test("parseBucketDocument names the bad document field", () => {
   const wrongVersion = (() => {
     try {
-      parseBucketDocument({ apiVersion: "source.toolkit.fluxcd.io/v1beta1", kind: "Bucket", metadata: { name: "b" }, spec: {} });
+      parseBucketDocument({
+        apiVersion: "source.toolkit.fluxcd.io/v1beta1",
+        kind: "Bucket",
+        metadata: { name: "b" },
+        spec: {},
+      });
     } catch (error) {
       return error;
     }
     return undefined;
   })();
   assert.ok(wrongVersion instanceof SpecError);
-  assertIncludes(wrongVersion.message, "apiVersion", "source.toolkit.fluxcd.io/v1", "source.toolkit.fluxcd.io/v1beta2");
+  assertIncludes(
+    wrongVersion.message,
+    "apiVersion",
+    "source.toolkit.fluxcd.io/v1",
+    "source.toolkit.fluxcd.io/v1beta2",
+  );
   assert.throws(
-    () => parseBucketDocument({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "Bucket", metadata: { name: "Not_DNS" } }),
+    () =>
+      parseBucketDocument({
+        apiVersion: "source.toolkit.fluxcd.io/v1",
+        kind: "Bucket",
+        metadata: { name: "Not_DNS" },
+      }),
     (error: unknown) => error instanceof SpecError && /metadata\.name/.test(error.message),
   );
   assert.throws(

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { UnsafeKeyError, assertSafeKey } from "../../src/source/safe-key.js";
 
-test("assertSafeKey accepts ordinary relative keys", () => {
+void test("assertSafeKey accepts ordinary relative keys", () => {
   for (const key of [
     "a.yaml",
     "path/to/manifests/deploy.yaml",
@@ -14,11 +14,16 @@ test("assertSafeKey accepts ordinary relative keys", () => {
     "with space/ünïcødé/日本.yaml",
     "a-b_c+d=e@f/g~h.yaml",
   ]) {
-    assert.doesNotThrow(() => assertSafeKey(key), `key ${JSON.stringify(key)}`);
+    assert.doesNotThrow(
+      () => {
+        assertSafeKey(key);
+      },
+      `key ${JSON.stringify(key)}`,
+    );
   }
 });
 
-test("assertSafeKey refuses keys that leave the artifact or are not portable, naming the key", () => {
+void test("assertSafeKey refuses keys that leave the artifact or are not portable, naming the key", () => {
   const cases: [key: string, why: RegExp][] = [
     ["../escape.yaml", /\.\./],
     ["a/../../b", /\.\./],
@@ -35,7 +40,9 @@ test("assertSafeKey refuses keys that leave the artifact or are not portable, na
   ];
   for (const [key, why] of cases) {
     assert.throws(
-      () => assertSafeKey(key),
+      () => {
+        assertSafeKey(key);
+      },
       (error: unknown) => {
         assert.ok(error instanceof UnsafeKeyError, `key ${JSON.stringify(key)} threw ${String(error)}`);
         assert.equal(error.key, key);
