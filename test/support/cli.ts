@@ -13,26 +13,38 @@ export interface CliResult {
 }
 
 /** Runs `bucketops <args>` to completion. */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
 /** Starts a long-running `bucketops run` and resolves once it prints its URL. */
-export async function startServerProcess(args: string[]): Promise<{ url: string; child: ChildProcess; logs: () => string; stop(): Promise<void> }> {
+export async function startServerProcess(
+  args: string[],
+): Promise<{ url: string; child: ChildProcess; logs: () => string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [CLI, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stderr.on("data", (c: Buffer) => (err += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bucketops run did not start:\n${out}\n${err}`)), 20_000);
+    const timer = setTimeout(() => {
+      reject(new Error(`bucketops run did not start:\n${out}\n${err}`));
+    }, 20_000);
     child.stdout.on("data", (c: Buffer) => {
       out += c.toString();
       const match = /dashboard:\s+(http:\/\/\S+?)\/\s/.exec(out);

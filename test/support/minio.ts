@@ -37,7 +37,15 @@ export async function startMinio(): Promise<MinioServer> {
   const secretKey = "bucketops-test-secret";
   const child: ChildProcess = spawn(
     MINIO_BIN,
-    ["server", dataDir, "--address", `127.0.0.1:${port}`, "--console-address", `127.0.0.1:${consolePort}`, "--quiet"],
+    [
+      "server",
+      dataDir,
+      "--address",
+      `127.0.0.1:${port}`,
+      "--console-address",
+      `127.0.0.1:${consolePort}`,
+      "--quiet",
+    ],
     {
       env: {
         PATH: process.env.PATH ?? "",
@@ -80,7 +88,9 @@ export async function startMinio(): Promise<MinioServer> {
     async putObjects(bucket: string, objects: Iterable<[string, string | Buffer]>): Promise<void> {
       const limit = pLimit(32);
       await Promise.all(
-        [...objects].map(([Key, Body]) => limit(() => client.send(new PutObjectCommand({ Bucket: bucket, Key, Body })))),
+        [...objects].map(([Key, Body]) =>
+          limit(() => client.send(new PutObjectCommand({ Bucket: bucket, Key, Body }))),
+        ),
       );
     },
     async stop(): Promise<void> {
