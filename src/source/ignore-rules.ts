@@ -20,7 +20,7 @@ export function buildIgnoreFilter(layers: readonly IgnoreLayer[]): KeyFilter {
     .filter((layer) => layer.patterns.trim() !== "")
     .map((layer) => ({
       base: layer.base === "" || layer.base.endsWith("/") ? layer.base : `${layer.base}/`,
-      rules: ignore({ allowRelativePaths: true }).add(layer.patterns),
+      rules: ignore({ allowRelativePaths: true, ignoreCase: false }).add(layer.patterns),
     }));
   return (key: string): boolean => {
     let ignored = false;

@@ -59,7 +59,8 @@ async function bucketView(url: string): Promise<BucketView> {
   return (await res.json()) as BucketView;
 }
 
-const ready = (v: BucketView): boolean => v.status.conditions.some((c) => c.type === "Ready" && c.status === "True");
+const ready = (v: BucketView): boolean =>
+  v.status.conditions.some((c) => c.type === "Ready" && c.status === "True");
 
 before(async () => {
   minio = await startMinio();
@@ -79,7 +80,14 @@ test("bucketops run serves a verifiable artifact, and the CLI drives it", async 
   await import("node:fs/promises").then((fs) => fs.mkdir(config, { recursive: true }));
   await writeFile(path.join(config, "bucket.yaml"), bucketYaml());
 
-  let server = await startServerProcess(["--config", config, "--storage", storage, "--listen", "127.0.0.1:0"]);
+  let server = await startServerProcess([
+    "--config",
+    config,
+    "--storage",
+    storage,
+    "--listen",
+    "127.0.0.1:0",
+  ]);
   try {
     const view = await waitFor("Ready", async () => {
       const v = await bucketView(server.url);
@@ -99,7 +107,11 @@ test("bucketops run serves a verifiable artifact, and the CLI drives it", async 
     assert.equal(body.length, artifact.size);
     const out = path.join(work, "extracted");
     const extracted = await extractTarGz(Readable.from(body), out);
-    assert.deepEqual(extracted.sort(), ["manifests/app/deploy.yaml", "manifests/app/svc.yaml", "manifests/ns.yaml"]);
+    assert.deepEqual(extracted.sort(), [
+      "manifests/app/deploy.yaml",
+      "manifests/app/svc.yaml",
+      "manifests/ns.yaml",
+    ]);
     for (const key of extracted) assert.equal(await readFile(path.join(out, key), "utf8"), files[key]);
 
     // CLI: get buckets (table and json)
@@ -112,14 +124,33 @@ test("bucketops run serves a verifiable artifact, and the CLI drives it", async 
     assert.equal((JSON.parse(json.stdout) as BucketView[])[0]?.status.artifact?.digest, artifact.digest);
 
     // Nothing changed: reconcile downloads nothing.
-    const same = await runCli(["reconcile", "bucket", "e2e", "-n", "team-a", "--server", server.url, "-o", "json"]);
+    const same = await runCli([
+      "reconcile",
+      "bucket",
+      "e2e",
+      "-n",
+      "team-a",
+      "--server",
+      server.url,
+      "-o",
+      "json",
+    ]);
     assert.equal(same.code, 0, same.stderr);
-    const sameAnswer = JSON.parse(same.stdout) as { outcome: string; stats: { downloaded: number; getRequests: number } };
+    const sameAnswer = JSON.parse(same.stdout) as {
+      outcome: string;
+      stats: { downloaded: number; getRequests: number };
+    };
     assert.equal(sameAnswer.outcome, "unchanged");
     assert.equal(sameAnswer.stats.getRequests, 0);
 
     // One object changed: exactly one download, new digest served.
-    await minio.client.send(new PutObjectCommand({ Bucket: "e2e-bucket", Key: "manifests/ns.yaml", Body: "kind: Namespace\nmetadata: {name: changed}\n" }));
+    await minio.client.send(
+      new PutObjectCommand({
+        Bucket: "e2e-bucket",
+        Key: "manifests/ns.yaml",
+        Body: "kind: Namespace\nmetadata: {name: changed}\n",
+      }),
+    );
     const changed = await runCli(["reconcile", "bucket", "e2e", "-n", "team-a", "--server", server.url]);
     assert.equal(changed.code, 0, changed.stderr);
     assert.match(changed.stdout, /team-a\/e2e: stored/);
@@ -139,14 +170,37 @@ test("bucketops run serves a verifiable artifact, and the CLI drives it", async 
     server = await startServerProcess(["--config", config, "--storage", storage, "--listen", "127.0.0.1:0"]);
     const restarted = await bucketView(server.url);
     assert.equal(restarted.status.artifact?.digest, after.status.artifact?.digest);
-    const again = await runCli(["reconcile", "bucket", "e2e", "-n", "team-a", "--server", server.url, "-o", "json"]);
+    const again = await runCli([
+      "reconcile",
+      "bucket",
+      "e2e",
+      "-n",
+      "team-a",
+      "--server",
+      server.url,
+      "-o",
+      "json",
+    ]);
     assert.equal(again.code, 0, again.stderr);
     assert.equal((JSON.parse(again.stdout) as { stats: { downloaded: number } }).stats.downloaded, 0);
 
     // Editing the YAML is picked up by the watcher: suspend stops reconciles.
-    await writeFile(path.join(config, "bucket.yaml"), bucketYaml().replace("  interval: 10m", "  interval: 10m\n  suspend: true"));
+    await writeFile(
+      path.join(config, "bucket.yaml"),
+      bucketYaml().replace("  interval: 10m", "  interval: 10m\n  suspend: true"),
+    );
     await waitFor("suspended", async () => ((await bucketView(server.url)).suspended ? true : undefined));
-    const suspended = await runCli(["reconcile", "bucket", "e2e", "-n", "team-a", "--server", server.url, "-o", "json"]);
+    const suspended = await runCli([
+      "reconcile",
+      "bucket",
+      "e2e",
+      "-n",
+      "team-a",
+      "--server",
+      server.url,
+      "-o",
+      "json",
+    ]);
     assert.equal((JSON.parse(suspended.stdout) as { outcome: string }).outcome, "suspended");
   } finally {
     await server.stop();
@@ -163,16 +217,25 @@ test("bucketops fetch writes a directory or a tar.gz, and a second fetch downloa
   const dir = path.join(work, "fetched");
   const first = await runCli(["fetch", yamlFile, "-o", dir, "--cache-dir", cacheDir, "--json"]);
   assert.equal(first.code, 0, first.stderr);
-  const result = JSON.parse(first.stdout) as { revision: string; digest: string; stats: { downloaded: number } };
+  const result = JSON.parse(first.stdout) as {
+    revision: string;
+    digest: string;
+    stats: { downloaded: number };
+  };
   assert.match(result.revision, /^sha256:[0-9a-f]{64}$/);
   assert.equal(result.stats.downloaded, 3);
-  assert.equal(await readFile(path.join(dir, "manifests/app/svc.yaml"), "utf8"), files["manifests/app/svc.yaml"]);
+  assert.equal(
+    await readFile(path.join(dir, "manifests/app/svc.yaml"), "utf8"),
+    files["manifests/app/svc.yaml"],
+  );
 
   const tarball = path.join(work, "out/artifact.tar.gz");
   const second = await runCli(["fetch", yamlFile, "-o", tarball, "--cache-dir", cacheDir]);
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stdout, /0 downloaded/);
-  const digest = `sha256:${createHash("sha256").update(await readFile(tarball)).digest("hex")}`;
+  const digest = `sha256:${createHash("sha256")
+    .update(await readFile(tarball))
+    .digest("hex")}`;
   assert.match(second.stdout, new RegExp(`digest:\\s+${digest}`));
   assert.equal(digest, result.digest);
 

@@ -130,3 +130,11 @@ void test("keys `ignore` would reject are answered, not thrown on, so scan can r
   assert.equal(isIgnored("../escape.yaml"), true);
   assert.equal(isIgnored("../notes.md"), true);
 });
+
+void test("rules are case-sensitive, as in git and Flux", () => {
+  const isIgnored = buildIgnoreFilter([{ patterns: "*.YAML\nDrafts/\n", base: "" }]);
+  assert.equal(isIgnored("a.YAML"), true);
+  assert.equal(isIgnored("a.yaml"), false);
+  assert.equal(isIgnored("Drafts/x.yaml"), true);
+  assert.equal(isIgnored("drafts/x.yaml"), false);
+});
