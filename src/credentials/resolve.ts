@@ -1,18 +1,17 @@
 // Spec + Secrets → the small, provider-specific connection config a provider is built from.
 import type { BucketSpec } from "../api/normalize.js";
+import { azureCredentialsFromSecret, type AzureCredentialConfig } from "./azure.js";
+import { gcsCredentialsFromSecret, type GcsCredentials } from "./gcp.js";
 import {
-  CredentialsError,
   readRequiredSecret,
   s3CredentialsFromSecret,
   type S3Credentials,
+  type SecretData,
   type SecretReader,
 } from "./secret.js";
+import { proxyFromSecret, tlsFromSecret, type TransportOptions } from "./transport.js";
 
-export interface TlsOptions {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
+export type { TlsOptions, ProxyOptions, TransportOptions } from "./transport.js";
 
 export type ConnectionConfig =
   | {
@@ -22,23 +21,51 @@ export type ConnectionConfig =
       endpoint?: string;
       region?: string;
       insecure: boolean;
+      /** undefined → the SDK's default chain. */
       credentials?: S3Credentials;
-      tls?: TlsOptions;
+      transport: TransportOptions;
+    }
+  | {
+      kind: "gcs";
+      bucketName: string;
+      /** API endpoint override (emulator, private endpoint); undefined → Google's. */
+      endpoint?: string;
+      insecure: boolean;
+      /** undefined → Application Default Credentials (workload identity). */
+      credentials?: GcsCredentials;
+      transport: TransportOptions;
+    }
+  | {
+      kind: "azure";
+      /** https://<account>.blob.core.windows.net, or an emulator URL ending in /<account>. */
+      endpoint: string;
+      containerName: string;
+      /** undefined → DefaultAzureCredential (workload identity). */
+      credentials?: AzureCredentialConfig;
+      transport: TransportOptions;
     }
   | { kind: "file"; root: string };
 
 /**
  * Reads the Secrets a spec names (only in `namespace`) and returns the connection config.
- * Throws CredentialsError when a Secret or one of its keys is missing, or the provider is not available yet.
+ * Throws CredentialsError when a Secret or one of its keys is missing or malformed.
  */
 export async function resolveConnection(
   spec: BucketSpec,
   namespace: string,
   readSecret: SecretReader,
 ): Promise<ConnectionConfig> {
+  if (spec.provider === "file") return { kind: "file", root: spec.bucketName };
+  const read = async (name: string): Promise<[SecretData, string]> => [
+    await readRequiredSecret(readSecret, namespace, name),
+    `${namespace}/${name}`,
+  ];
+  const transport: TransportOptions = {};
+  if (spec.certSecretRef) transport.tls = tlsFromSecret(...(await read(spec.certSecretRef.name)));
+  if (spec.proxySecretRef) transport.proxy = proxyFromSecret(...(await read(spec.proxySecretRef.name)));
+  const secret = spec.secretRef ? await read(spec.secretRef.name) : undefined;
+
   switch (spec.provider) {
-    case "file":
-      return { kind: "file", root: spec.bucketName };
     case "generic":
     case "aws": {
       const config: ConnectionConfig = {
@@ -46,44 +73,41 @@ export async function resolveConnection(
         flavor: spec.provider,
         bucketName: spec.bucketName,
         insecure: spec.insecure,
+        transport,
       };
       if (spec.endpoint !== undefined) config.endpoint = spec.endpoint;
       if (spec.region !== undefined) config.region = spec.region;
-      if (spec.secretRef) {
-        const data = await readRequiredSecret(readSecret, namespace, spec.secretRef.name);
-        config.credentials = s3CredentialsFromSecret(data, `${namespace}/${spec.secretRef.name}`);
-      }
-      if (spec.certSecretRef) {
-        const data = await readRequiredSecret(readSecret, namespace, spec.certSecretRef.name);
-        config.tls = tlsFromSecret(data, `${namespace}/${spec.certSecretRef.name}`);
-      }
+      if (secret) config.credentials = s3CredentialsFromSecret(...secret);
       return config;
     }
-    case "gcp":
-    case "azure":
-      throw new CredentialsError(
-        `provider ${spec.provider} is not available in this version of bucketops; use generic, aws or file://`,
-      );
+    case "gcp": {
+      const config: ConnectionConfig = {
+        kind: "gcs",
+        bucketName: spec.bucketName,
+        insecure: spec.insecure,
+        transport,
+      };
+      if (spec.endpoint !== undefined) config.endpoint = spec.endpoint;
+      if (secret) config.credentials = gcsCredentialsFromSecret(...secret);
+      return config;
+    }
+    case "azure": {
+      const endpoint = spec.endpoint ?? "";
+      const config: ConnectionConfig = { kind: "azure", endpoint, containerName: spec.bucketName, transport };
+      if (secret)
+        config.credentials = azureCredentialsFromSecret(secret[0], secret[1], azureAccountName(endpoint));
+      return config;
+    }
   }
 }
 
-function tlsFromSecret(data: Readonly<Record<string, string>>, secretName: string): TlsOptions {
-  const tls: TlsOptions = {};
-  const ca = data["ca.crt"] ?? data["caFile"];
-  const cert = data["tls.crt"] ?? data["certFile"];
-  const key = data["tls.key"] ?? data["keyFile"];
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new CredentialsError(
-      `Secret '${secretName}' must hold both tls.crt and tls.key for a client certificate`,
-    );
+/** The storage account of an Azure endpoint: the first host label, or the last path segment (Azurite style). */
+export function azureAccountName(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    const fromPath = url.pathname.split("/").filter(Boolean).at(-1);
+    return fromPath ?? url.hostname.split(".")[0] ?? "";
+  } catch {
+    return "";
   }
-  if (ca !== undefined) tls.ca = ca;
-  if (cert !== undefined && key !== undefined) {
-    tls.cert = cert;
-    tls.key = key;
-  }
-  if (tls.ca === undefined && tls.cert === undefined) {
-    throw new CredentialsError(`Secret '${secretName}' has neither ca.crt nor tls.crt/tls.key`);
-  }
-  return tls;
 }

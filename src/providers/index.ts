@@ -1,6 +1,8 @@
 // Builds the provider a resolved connection config asks for.
 import type { ConnectionConfig } from "../credentials/resolve.js";
+import { createAzureProvider } from "./azure.js";
 import { createFileProvider } from "./file.js";
+import { createGcsProvider } from "./gcs.js";
 import { createS3Provider } from "./s3.js";
 import type { BucketProvider } from "./types.js";
 
@@ -14,10 +16,12 @@ export function createProvider(config: ConnectionConfig, tuning: ProviderTuning)
   switch (config.kind) {
     case "file":
       return createFileProvider(config.root);
-    case "s3": {
-      const { kind: _kind, ...rest } = config;
-      return createS3Provider({ ...rest, ...tuning });
-    }
+    case "s3":
+      return createS3Provider(config, tuning);
+    case "gcs":
+      return createGcsProvider(config, tuning);
+    case "azure":
+      return createAzureProvider(config, tuning);
   }
 }
 

@@ -1,6 +1,4 @@
 // S3 and S3-compatible servers (MinIO, Ceph, R2, GCS interop) through the official AWS SDK.
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
 import type { Readable } from "node:stream";
 import {
   GetObjectCommand,
@@ -18,30 +16,22 @@ import {
   type GetOptions,
   type ObjectInfo,
 } from "./types.js";
-import type { S3Credentials } from "../credentials/secret.js";
+import type { ConnectionConfig } from "../credentials/resolve.js";
+import { buildAgents } from "./agents.js";
 
-export interface S3ProviderConfig {
-  bucketName: string;
-  /** host[:port], or a full URL; undefined means AWS's regional endpoint. */
-  endpoint?: string;
-  region?: string;
-  /** Plain HTTP when the endpoint has no scheme. */
-  insecure: boolean;
-  /** aws: virtual-hosted style, AWS checksum defaults. generic: path style, checksums only when required. */
-  flavor: "aws" | "generic";
-  /** undefined → the SDK's default chain (env, IRSA/pod identity, instance metadata). */
-  credentials?: S3Credentials;
+export type S3Connection = Extract<ConnectionConfig, { kind: "s3" }>;
+
+export interface S3Tuning {
   /** Per-request socket timeout. */
   requestTimeoutMs: number;
   /** Sockets per host; sized for many small parallel GETs. */
   maxSockets: number;
-  tls?: { ca?: string; cert?: string; key?: string };
 }
 
 /** Builds a provider for one S3 bucket. No request is sent until list/get is called. */
-export function createS3Provider(config: S3ProviderConfig): BucketProvider {
+export function createS3Provider(config: S3Connection, tuning: S3Tuning): BucketProvider {
   const requests = { list: 0, get: 0 };
-  const client = new S3Client(clientConfig(config));
+  const client = new S3Client(clientConfig(config, tuning));
   const Bucket = config.bucketName;
   let useV1Listing = false;
 
@@ -112,17 +102,15 @@ export function createS3Provider(config: S3ProviderConfig): BucketProvider {
   };
 }
 
-function clientConfig(config: S3ProviderConfig): S3ClientConfig {
-  const agentOptions = { keepAlive: true, maxSockets: config.maxSockets };
+function clientConfig(config: S3Connection, tuning: S3Tuning): S3ClientConfig {
   const result: S3ClientConfig = {
     region: config.region ?? "us-east-1",
     forcePathStyle: config.flavor === "generic",
     maxAttempts: 3,
     requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent({ ...agentOptions, ...config.tls }),
-      requestTimeout: config.requestTimeoutMs,
-      connectionTimeout: Math.min(config.requestTimeoutMs, 10_000),
+      ...buildAgents(config.transport, tuning.maxSockets),
+      requestTimeout: tuning.requestTimeoutMs,
+      connectionTimeout: Math.min(tuning.requestTimeoutMs, 10_000),
     }),
   };
   if (config.endpoint !== undefined) result.endpoint = endpointUrl(config.endpoint, config.insecure);
