@@ -18,6 +18,7 @@ import {
 } from "./types.js";
 import type { ConnectionConfig } from "../credentials/resolve.js";
 import { buildAgents } from "./agents.js";
+import { describeNetworkError } from "./network-errors.js";
 
 export type S3Connection = Extract<ConnectionConfig, { kind: "s3" }>;
 
@@ -33,6 +34,8 @@ export function createS3Provider(config: S3Connection, tuning: S3Tuning): Bucket
   const requests = { list: 0, get: 0 };
   const client = new S3Client(clientConfig(config, tuning));
   const Bucket = config.bucketName;
+  const endpointLabel =
+    config.endpoint === undefined ? "the AWS S3 endpoint" : endpointUrl(config.endpoint, config.insecure);
   let useV1Listing = false;
 
   async function* listV2(prefix: string, signal?: AbortSignal): AsyncGenerator<ObjectInfo> {
@@ -77,7 +80,7 @@ export function createS3Provider(config: S3Connection, tuning: S3Tuning): Bucket
         }
         yield* listV1(prefix, signal);
       } catch (error) {
-        throw classify(error, `list s3://${Bucket}/${prefix}`);
+        throw classify(error, `list s3://${Bucket}/${prefix}`, endpointLabel);
       }
     },
     async get(key: string, options: GetOptions = {}): Promise<Readable> {
@@ -93,7 +96,7 @@ export function createS3Provider(config: S3Connection, tuning: S3Tuning): Bucket
         );
         return out.Body as Readable;
       } catch (error) {
-        throw classify(error, `get s3://${Bucket}/${key}`);
+        throw classify(error, `get s3://${Bucket}/${key}`, endpointLabel);
       }
     },
     close(): void {
@@ -153,8 +156,13 @@ const AUTH_ERRORS = new Set([
 ]);
 
 /** Maps SDK errors to a ProviderError kind by error name and HTTP status, never by message text. */
-function classify(error: unknown, what: string): ProviderError {
+function classify(error: unknown, what: string, endpointLabel: string): ProviderError {
   if (error instanceof ProviderError) return error;
+  const network = describeNetworkError(error, endpointLabel);
+  if (network)
+    return new ProviderError(network.certificate ? "Invalid" : "Transient", `${what}: ${network.message}`, {
+      cause: error,
+    });
   const name = error instanceof Error ? error.name : "UnknownError";
   const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
   const detail = error instanceof Error ? error.message : String(error);

@@ -7,7 +7,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { freePort, waitForHttp } from "./ports.js";
+import { Agent as HttpsAgent } from "node:https";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { freePort, waitForHttp, waitForTls } from "./ports.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const MINIO_BIN = path.join(repoRoot, ".cache/bin/minio");
@@ -26,7 +28,7 @@ export interface MinioServer {
 }
 
 /** Starts MinIO; fails (never skips) when the binary is missing: run `npm run test-servers`. */
-export async function startMinio(): Promise<MinioServer> {
+export async function startMinio(options: { certsDir?: string; ca?: string } = {}): Promise<MinioServer> {
   if (!existsSync(MINIO_BIN)) {
     throw new Error(`MinIO binary not found at ${MINIO_BIN}; run 'npm run test-servers' to build it`);
   }
@@ -45,6 +47,7 @@ export async function startMinio(): Promise<MinioServer> {
       "--console-address",
       `127.0.0.1:${consolePort}`,
       "--quiet",
+      ...(options.certsDir ? ["--certs-dir", options.certsDir] : []),
     ],
     {
       env: {
@@ -61,9 +64,11 @@ export async function startMinio(): Promise<MinioServer> {
   );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.certsDir ? "https" : "http"}://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/minio/health/live`, 30_000);
+    // MinIO answers plain HTTP on a TLS port with 400; the readiness probe uses plain HTTP only without TLS.
+    if (options.certsDir) await waitForTls(port, 30_000);
+    else await waitForHttp(`${url}/minio/health/live`, 30_000);
   } catch (error) {
     child.kill("SIGKILL");
     throw new Error(`MinIO did not start: ${String(error)}\n${stderr}`);
@@ -75,6 +80,9 @@ export async function startMinio(): Promise<MinioServer> {
     credentials: { accessKeyId: accessKey, secretAccessKey: secretKey },
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
+    ...(options.ca
+      ? { requestHandler: new NodeHttpHandler({ httpsAgent: new HttpsAgent({ ca: options.ca }) }) }
+      : {}),
   });
   return {
     endpoint: `127.0.0.1:${port}`,

@@ -32,3 +32,26 @@ export async function waitForHttp(url: string, timeoutMs: number): Promise<void>
   }
   throw new Error(`${url} did not become ready in ${timeoutMs} ms: ${String(lastError)}`);
 }
+
+/** Polls until a TLS handshake-capable listener accepts connections on 127.0.0.1:port. */
+export async function waitForTls(port: number, timeoutMs: number): Promise<void> {
+  const { connect } = await import("node:net");
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on("error", () => {
+        resolve(false);
+      });
+    });
+    if (ok) {
+      await new Promise((r) => setTimeout(r, 300));
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`127.0.0.1:${port} did not accept connections in ${timeoutMs} ms`);
+}

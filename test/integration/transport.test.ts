@@ -1,0 +1,125 @@
+// TLS (certSecretRef) and proxy (proxySecretRef) against a real MinIO serving a self-signed certificate,
+// through a real HTTP CONNECT proxy (the `proxy` package) started by the test.
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, test } from "node:test";
+import { createProxy } from "proxy";
+import { findCondition } from "../../src/api/status.js";
+import { engineEnv } from "../support/engine-env.js";
+import { startMinio, type MinioServer } from "../support/minio.js";
+import { selfSignedCert, type SelfSigned } from "../support/tls.js";
+
+let tls: SelfSigned;
+let minio: MinioServer;
+let proxyUrl: string;
+const proxied: string[] = [];
+const PROXY_USER = "proxy-user";
+const PROXY_PASSWORD = "proxy-pass-5f3a";
+const stopProxy: (() => Promise<void>)[] = [];
+
+before(async () => {
+  tls = await selfSignedCert();
+  minio = await startMinio({ certsDir: tls.dir, ca: tls.cert });
+  await minio.createBucket("tls-bucket");
+  await minio.putObjects("tls-bucket", [
+    ["app/a.yaml", "a: 1\n"],
+    ["app/b.yaml", "b: 2\n"],
+  ]);
+  const server = createProxy(createServer());
+  server.authenticate = (req: IncomingMessage): boolean => {
+    proxied.push(`${req.method ?? ""} ${req.url ?? ""}`);
+    const expected = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString("base64")}`;
+    return req.headers["proxy-authorization"] === expected;
+  };
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  proxyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  stopProxy.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  );
+});
+
+after(async () => {
+  for (const stop of stopProxy) await stop();
+  await minio?.stop();
+});
+
+const spec = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  provider: "generic",
+  bucketName: "tls-bucket",
+  endpoint: minio.endpoint, // no scheme and insecure unset → https
+  interval: "5m",
+  secretRef: { name: "creds" },
+  ...extra,
+});
+
+test("a self-signed endpoint fails with a certificate reason, and certSecretRef with ca.crt fixes it", async (t) => {
+  const env = await engineEnv(t);
+  env.secrets.set("creds", { accesskey: minio.accessKey, secretkey: minio.secretKey });
+  const untrusted = await env.sync(spec());
+  assert.equal(untrusted.outcome, "failed");
+  const ready = findCondition(untrusted.status, "Ready");
+  assert.equal(ready?.status, "False");
+  assert.equal(ready?.reason, "BucketOperationFailed");
+  assert.match(ready?.message ?? "", /TLS certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted/);
+  assert.match(ready?.message ?? "", /spec\.certSecretRef/);
+
+  env.secrets.set("ca", { "ca.crt": tls.cert });
+  const trusted = await env.sync(spec({ certSecretRef: { name: "ca" } }), untrusted.status);
+  assert.equal(trusted.outcome, "stored", trusted.error?.message);
+  assert.equal(trusted.stats.downloaded, 2);
+  assert.equal(findCondition(trusted.status, "Ready")?.status, "True");
+});
+
+test("proxySecretRef sends every request through the proxy with its credentials", async (t) => {
+  const env = await engineEnv(t);
+  env.secrets.set("creds", { accesskey: minio.accessKey, secretkey: minio.secretKey });
+  env.secrets.set("ca", { "ca.crt": tls.cert });
+  env.secrets.set("proxy", { address: proxyUrl, username: PROXY_USER, password: PROXY_PASSWORD });
+  proxied.length = 0;
+  const result = await env.sync(spec({ certSecretRef: { name: "ca" }, proxySecretRef: { name: "proxy" } }));
+  assert.equal(result.outcome, "stored", result.error?.message);
+  assert.equal(result.stats.downloaded, 2);
+  // An https endpoint through an HTTP proxy is tunnelled with CONNECT to the MinIO port.
+  assert.ok(
+    proxied.some((line) => line === `CONNECT ${minio.endpoint}`),
+    `the proxy saw CONNECT ${minio.endpoint}; it saw: ${proxied.join(", ")}`,
+  );
+  assert.ok(
+    !JSON.stringify(result).includes(PROXY_PASSWORD),
+    "the proxy password never appears in the result",
+  );
+});
+
+test("a proxy that refuses the credentials fails the reconcile without leaking them", async (t) => {
+  const env = await engineEnv(t);
+  env.secrets.set("creds", { accesskey: minio.accessKey, secretkey: minio.secretKey });
+  env.secrets.set("ca", { "ca.crt": tls.cert });
+  env.secrets.set("proxy", { address: proxyUrl, username: PROXY_USER, password: "wrong-password-91c" });
+  const result = await env.sync(spec({ certSecretRef: { name: "ca" }, proxySecretRef: { name: "proxy" } }));
+  assert.equal(result.outcome, "failed");
+  assert.equal(findCondition(result.status, "Ready")?.status, "False");
+  assert.match(
+    findCondition(result.status, "Ready")?.message ?? "",
+    /proxy refused the tunnel with HTTP 407 \(proxy authentication required/,
+  );
+  assert.ok(!JSON.stringify(result).includes("wrong-password-91c"));
+});
+
+test("a proxySecretRef without an address names the missing key", async (t) => {
+  const env = await engineEnv(t);
+  env.secrets.set("creds", { accesskey: minio.accessKey, secretkey: minio.secretKey });
+  env.secrets.set("proxy", { username: "u" });
+  const result = await env.sync(spec({ proxySecretRef: { name: "proxy" } }));
+  assert.equal(findCondition(result.status, "Ready")?.reason, "AuthenticationFailed");
+  assert.match(
+    findCondition(result.status, "Ready")?.message ?? "",
+    /Secret 'default\/proxy' lacks the key 'address'/,
+  );
+});
