@@ -1,34 +1,41 @@
 // Bucket status in Flux's shape: kstatus conditions, artifact record, observed fields.
 
-export type ConditionStatus = "True" | "False" | "Unknown";
+import { z } from "zod";
 
-export interface Condition {
-  type: string;
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
+export const ConditionSchema = z.object({
+  type: z.string().describe("Type of condition in CamelCase, e.g. Ready"),
+  status: z.enum(["True", "False", "Unknown"]),
+  reason: z.string().describe("Machine-readable reason in CamelCase, e.g. Succeeded"),
+  message: z.string().describe("Human-readable detail"),
+  lastTransitionTime: z.string().describe("When the status last changed (RFC 3339)"),
+  observedGeneration: z.number().int().optional(),
+});
+export type Condition = z.infer<typeof ConditionSchema>;
+export type ConditionStatus = Condition["status"];
 
 /** What Flux's consumers read to fetch and verify an artifact. */
-export interface Artifact {
-  path: string;
-  url: string;
-  revision: string;
-  digest: string;
-  lastUpdateTime: string;
-  size: number;
-}
+export const ArtifactSchema = z.object({
+  path: z.string().describe("Path of the artifact relative to the storage root"),
+  url: z.string().describe("HTTP address consumers download the artifact from"),
+  revision: z.string().describe("sha256:<hex> of the bucket index the artifact was built from"),
+  digest: z.string().describe("sha256:<hex> of the tar.gz bytes"),
+  lastUpdateTime: z.string().describe("When the artifact was stored (RFC 3339)"),
+  size: z.number().int().describe("Size of the tar.gz in bytes"),
+});
+export type Artifact = z.infer<typeof ArtifactSchema>;
 
-export interface BucketStatus {
-  observedGeneration: number;
-  conditions: Condition[];
-  url?: string;
-  artifact?: Artifact;
-  observedIgnore?: string;
-  lastHandledReconcileAt?: string;
-}
+export const BucketStatusSchema = z.object({
+  observedGeneration: z.number().int().describe("Last generation reconciled; -1 before the first reconcile"),
+  conditions: z.array(ConditionSchema),
+  url: z.string().optional().describe("Address of the latest artifact (…/latest.tar.gz)"),
+  artifact: ArtifactSchema.optional(),
+  observedIgnore: z.string().optional().describe("spec.ignore the artifact was built with"),
+  lastHandledReconcileAt: z
+    .string()
+    .optional()
+    .describe("Last handled reconcile.fluxcd.io/requestedAt value"),
+});
+export type BucketStatus = z.infer<typeof BucketStatusSchema>;
 
 export const ConditionType = {
   Ready: "Ready",
