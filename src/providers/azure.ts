@@ -1,13 +1,236 @@
 // Azure Blob Storage (@azure/storage-blob, @azure/identity).
+import type { Agent } from "node:http";
+import { Readable } from "node:stream";
+import {
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  DefaultAzureCredential,
+  ManagedIdentityCredential,
+  type TokenCredential,
+  type TokenCredentialOptions,
+} from "@azure/identity";
+import {
+  AnonymousCredential,
+  ContainerClient,
+  RestError,
+  StorageSharedKeyCredential,
+  type StoragePipelineOptions,
+} from "@azure/storage-blob";
+import type { AzureCredentialConfig } from "../credentials/azure.js";
 import type { ConnectionConfig } from "../credentials/resolve.js";
-import type { BucketProvider } from "./types.js";
+import type { TransportOptions } from "../credentials/transport.js";
+import { buildAgents } from "./agents.js";
+import { describeNetworkError } from "./network-errors.js";
+import {
+  ProviderError,
+  unquoteEtag,
+  type BucketProvider,
+  type GetOptions,
+  type ObjectInfo,
+} from "./types.js";
 
 export type AzureConnection = Extract<ConnectionConfig, { kind: "azure" }>;
 
-/** Builds a provider for one Azure Blob container. */
+/** Blobs per List Blobs page (the service maximum is 5,000). */
+export const AZURE_PAGE_SIZE = 1000;
+
+/**
+ * Builds a provider for one Azure Blob container. No request is sent until list/get is called.
+ * Every request (storage and, behind a proxy, Entra ID token requests) goes through agents from buildAgents.
+ */
 export function createAzureProvider(
-  _config: AzureConnection,
-  _tuning: { requestTimeoutMs: number; maxSockets: number },
+  config: AzureConnection,
+  tuning: { requestTimeoutMs: number; maxSockets: number },
 ): BucketProvider {
-  throw new Error("createAzureProvider: not implemented yet");
+  const requests = { list: 0, get: 0 };
+  const endpoint = config.endpoint.replace(/\/+$/, "");
+  const { httpAgent, httpsAgent } = buildAgents(config.transport, tuning.maxSockets);
+  const agent: Agent = isHttps(endpoint) ? httpsAgent : httpAgent;
+  const containerName = config.containerName;
+  const where = `${endpoint}/${containerName}`;
+
+  // `agent` is core-rest-pipeline's PipelineOptions.agent: @azure/storage-blob passes its pipeline options through
+  // to createClientPipeline, which installs an agentPolicy ahead of the proxy policy (so no proxy is taken from
+  // the environment either). StoragePipelineOptions does not declare it, hence the intersection type.
+  const pipeline: StoragePipelineOptions & { agent: Agent } = {
+    agent,
+    retryOptions: {
+      maxTries: 3,
+      retryDelayInMs: 500,
+      maxRetryDelayInMs: 5_000,
+      tryTimeoutInMs: tuning.requestTimeoutMs,
+    },
+    keepAliveOptions: { enable: true },
+  };
+  const credentials = config.credentials;
+  let containerUrl = `${endpoint}/${encodeURIComponent(containerName)}`;
+  let credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential;
+  if (credentials?.type === "sharedKey") {
+    credential = new StorageSharedKeyCredential(credentials.accountName, credentials.accountKey);
+  } else if (credentials?.type === "sas") {
+    containerUrl = `${containerUrl}?${credentials.token}`;
+    credential = new AnonymousCredential();
+  } else {
+    credential = tokenCredential(credentials, identityOptions(config.transport, tuning.maxSockets));
+  }
+  const container = new ContainerClient(containerUrl, credential, pipeline);
+
+  return {
+    requests,
+    async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
+      try {
+        const pages = container
+          .listBlobsFlat({ prefix: prefix === "" ? undefined : prefix, abortSignal: signal })
+          .byPage({ maxPageSize: AZURE_PAGE_SIZE });
+        for (;;) {
+          requests.list++;
+          const page = await pages.next();
+          if (page.done === true) break;
+          for (const blob of page.value.segment.blobItems) {
+            const info: ObjectInfo = {
+              key: blob.name,
+              etag: unquoteEtag(blob.properties.etag),
+              size: blob.properties.contentLength ?? 0,
+              lastModified: blob.properties.lastModified,
+            };
+            if (blob.versionId !== undefined) info.versionId = blob.versionId;
+            yield info;
+          }
+          if (!page.value.continuationToken) break;
+        }
+      } catch (error) {
+        throw classify(error, `list ${where}/${prefix}`, endpoint);
+      }
+    },
+    async get(key: string, options: GetOptions = {}): Promise<Readable> {
+      requests.get++;
+      try {
+        const response = await container.getBlobClient(key).download(0, undefined, {
+          abortSignal: options.signal,
+          conditions: options.etag === undefined ? undefined : { ifMatch: `"${options.etag}"` },
+        });
+        const body = response.readableStreamBody;
+        if (body === undefined) throw new ProviderError("Transient", `get ${where}/${key}: empty response`);
+        return body instanceof Readable ? body : new Readable().wrap(body);
+      } catch (error) {
+        throw classify(error, `get ${where}/${key}`, endpoint);
+      }
+    },
+    close(): void {
+      httpAgent.destroy();
+      if (httpsAgent !== httpAgent) httpsAgent.destroy();
+    },
+  };
+}
+
+function isHttps(url: string): boolean {
+  return /^https:/i.test(url);
+}
+
+/**
+ * Options for @azure/identity's own token requests: through the Bucket's proxy, if any. The custom CA of
+ * certSecretRef is for the storage endpoint and is not applied to Entra ID (it would replace the system roots).
+ */
+function identityOptions(transport: TransportOptions, maxSockets: number): TokenCredentialOptions {
+  if (!transport.proxy) return {};
+  return { agent: buildAgents({ proxy: transport.proxy }, maxSockets).httpsAgent };
+}
+
+function tokenCredential(
+  credentials: Exclude<AzureCredentialConfig, { type: "sharedKey" | "sas" }> | undefined,
+  options: TokenCredentialOptions,
+): TokenCredential {
+  if (credentials === undefined) return new DefaultAzureCredential(options);
+  const authority =
+    "authorityHost" in credentials && credentials.authorityHost !== undefined
+      ? { authorityHost: credentials.authorityHost }
+      : {};
+  switch (credentials.type) {
+    case "servicePrincipal":
+      return new ClientSecretCredential(
+        credentials.tenantId,
+        credentials.clientId,
+        credentials.clientSecret,
+        { ...options, ...authority },
+      );
+    case "clientCertificate": {
+      const pem =
+        credentials.password === undefined
+          ? { certificate: credentials.certificate }
+          : { certificate: credentials.certificate, certificatePassword: credentials.password };
+      return new ClientCertificateCredential(credentials.tenantId, credentials.clientId, pem, {
+        ...options,
+        ...authority,
+        sendCertificateChain: credentials.sendChain ?? false,
+      });
+    }
+    case "managedIdentity":
+      return new ManagedIdentityCredential({ ...options, clientId: credentials.clientId });
+  }
+}
+
+// Error codes (x-ms-error-code) that mean the credentials are wrong or lack permission.
+const AUTH_CODES = new Set([
+  "AuthenticationFailed",
+  "AuthorizationFailure",
+  "AuthorizationPermissionMismatch",
+  "AuthorizationProtocolMismatch",
+  "AuthorizationResourceTypeMismatch",
+  "AuthorizationServiceMismatch",
+  "AuthorizationSourceIPMismatch",
+  "InsufficientAccountPermissions",
+  "InvalidAuthenticationInfo",
+  "NoAuthenticationInformation",
+]);
+
+// @azure/identity errors: no token could be had.
+const IDENTITY_ERRORS = new Set([
+  "AuthenticationError",
+  "AggregateAuthenticationError",
+  "CredentialUnavailableError",
+  "AuthenticationRequiredError",
+]);
+
+/** Maps SDK errors to a ProviderError kind by HTTP status, storage error code and error name, never by message. */
+export function classify(error: unknown, what: string, endpoint: string): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const network = describeNetworkError(error, endpoint);
+  if (network) {
+    const kind = network.certificate ? "Invalid" : "Transient";
+    return new ProviderError(kind, `${what}: ${network.message}`, { cause: error });
+  }
+  const name = error instanceof Error ? error.name : "UnknownError";
+  const rest = error instanceof RestError ? error : undefined;
+  const status = rest?.statusCode;
+  const code = rest?.code ?? name;
+  const detail = errorDetail(error, rest);
+  const options = { cause: error };
+  if (code === "ContainerNotFound") {
+    return new ProviderError("BucketNotFound", `${what}: container does not exist (${code})`, options);
+  }
+  if (AUTH_CODES.has(code) || IDENTITY_ERRORS.has(name) || status === 401 || status === 403) {
+    return new ProviderError("Unauthorized", `${what}: access denied (${code}): ${detail}`, options);
+  }
+  if (code === "ConditionNotMet" || status === 412) {
+    return new ProviderError("Transient", `${what}: object changed while it was being fetched`, options);
+  }
+  if (code === "BlobNotFound" || (status === 404 && what.startsWith("get"))) {
+    return new ProviderError("NotFound", `${what}: object not found (${code})`, options);
+  }
+  if (name === "AbortError" || name === "TimeoutError") {
+    return new ProviderError("Transient", `${what}: timed out or aborted`, options);
+  }
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    return new ProviderError("Invalid", `${what}: ${code} (HTTP ${status}): ${detail}`, options);
+  }
+  return new ProviderError("Transient", `${what}: ${code}${status ? ` (HTTP ${status})` : ""}: ${detail}`, {
+    cause: error,
+  });
+}
+
+/** The first line of the service's message (its XML error body repeats the request id and time). */
+function errorDetail(error: unknown, rest: RestError | undefined): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split("\n")[0] ?? "";
+  return rest !== undefined ? firstLine.trim() : message;
 }

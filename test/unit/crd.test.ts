@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { bucketCrd, bucketCrdYaml } from "../../src/api/crd.js";
 
-const crdFile = path.resolve(
+const crdFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../deploy/crds/source.toolkit.fluxcd.io_buckets.yaml");
   path.dirname(fileURLToPath(import.meta.url)),
   "../../deploy/crds/source.toolkit.fluxcd.io_buckets.yaml",
 );
