@@ -40,24 +40,20 @@ const SPEC_RULES = [
 
 const URL_PATTERN = "^(s3|gs|azblob|https?|file)://.+$";
 
-/** The generated CRD as YAML: what deploy/crds holds (checked by a test, written by `npm run gen:crds`). */
+/** The generated CRD as YAML: what deploy/crds holds (checked by a test, written by `npm run gen:deploy`). */
 export function bucketCrdYaml(): string {
-  return `# Generated from src/api (zod) by \`npm run gen:crds\`; do not edit.\n${stringify(bucketCrd(), { aliasDuplicateObjects: false, lineWidth: 0 })}`;
+  return `# Generated from src/api (zod) by \`npm run gen:deploy\`; do not edit.\n${stringify(bucketCrd(), { aliasDuplicateObjects: false, lineWidth: 0 })}`;
 }
 
 /** Returns the CustomResourceDefinition object for buckets.source.toolkit.fluxcd.io. */
 export function bucketCrd(): JsonSchema {
-  const spec = toStructural(
-    z.toJSONSchema(BucketSpecInput, { target: "openapi-3.0", io: "input" }),
-  );
+  const spec = toStructural(z.toJSONSchema(BucketSpecInput, { target: "openapi-3.0", io: "input" }));
   const props = spec.properties as Record<string, JsonSchema>;
   props.url = { ...props.url, pattern: URL_PATTERN };
   // No default for provider: with `url` the provider follows the scheme (the engine defaults to generic).
   props.timeout = { ...props.timeout, default: "60s" };
   spec["x-kubernetes-validations"] = SPEC_RULES;
-  const status = toStructural(
-    z.toJSONSchema(BucketStatusSchema, { target: "openapi-3.0", io: "input" }),
-  );
+  const status = toStructural(z.toJSONSchema(BucketStatusSchema, { target: "openapi-3.0", io: "input" }));
   const statusProps = status.properties as Record<string, JsonSchema>;
   statusProps.conditions = {
     ...statusProps.conditions,

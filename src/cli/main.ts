@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The bucketops command line: a thin layer of flags over the same functions the tests call.
 import { Command, CommanderError } from "commander";
+import { registerController } from "./commands/controller.js";
 import { registerFetch } from "./commands/fetch.js";
 import { registerGet } from "./commands/get.js";
+import { registerInstall } from "./commands/install.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerRun } from "./commands/run.js";
 import { CliError, ExitCode } from "./exit-codes.js";
@@ -19,9 +21,11 @@ const program = new Command("bucketops")
   .exitOverride();
 
 registerRun(program);
+registerController(program);
 registerFetch(program);
 registerGet(program);
 registerReconcile(program);
+registerInstall(program);
 
 try {
   await program.parseAsync(process.argv);

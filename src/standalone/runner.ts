@@ -11,7 +11,7 @@ import type { SecretData } from "../credentials/secret.js";
 import { reconcile, type EngineDeps, type ReconcileResult } from "../engine/reconcile.js";
 import type { ArtifactStore } from "../storage/artifact-store.js";
 import { loadFolder, type FolderProblem } from "./config-folder.js";
-import { failureBackoff, nextInterval } from "./scheduler.js";
+import { failureBackoff, nextInterval } from "../engine/requeue.js";
 import { specHash, StateStore, type BucketState } from "./state-store.js";
 
 export interface RunnerOptions {

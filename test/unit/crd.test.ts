@@ -1,19 +1,7 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { bucketCrd, bucketCrdYaml } from "../../src/api/crd.js";
-
-const crdFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../deploy/crds/source.toolkit.fluxcd.io_buckets.yaml");
-  path.dirname(fileURLToPath(import.meta.url)),
-  "../../deploy/crds/source.toolkit.fluxcd.io_buckets.yaml",
-);
-
-test("deploy/crds is generated from the current schema (run `npm run gen:crds` if this fails)", async () => {
-  assert.equal(await readFile(crdFile, "utf8"), bucketCrdYaml());
-});
 
 test("the CRD serves v1 (storage) and v1beta2 with the status subresource and Flux's printer columns", () => {
   const crd = parse(bucketCrdYaml()) as {

@@ -1,0 +1,19 @@
+# bucketops controller / standalone image. Build: docker build -t ghcr.io/bucketops/bucketops:v0.1.0 .
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+WORKDIR /app
+COPY --from=build /src/package.json ./
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+USER 1337:1337
+EXPOSE 9090
+ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+CMD ["controller"]

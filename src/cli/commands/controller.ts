@@ -1,0 +1,116 @@
+// `bucketops controller`: the Kubernetes controller (in a cluster, or against any kubeconfig).
+import type { Command } from "commander";
+import { startControllerRuntime } from "../../kube/start.js";
+import { durationFlag, positiveInt } from "../flags.js";
+import { createLogger } from "../logger.js";
+
+interface ControllerFlags {
+  kubeconfig?: string;
+  storagePath: string;
+  storageAddr: string;
+  storageAdvAddr?: string;
+  concurrent: number;
+  concurrency: number;
+  artifactRetentionRecords: number;
+  artifactRetentionTtl: number;
+  watchLabelSelector?: string;
+  watchNamespace?: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  leaderElectionLeaseDuration: number;
+  leaderElectionRenewDeadline: number;
+  leaderElectionRetryPeriod: number;
+  logLevel: string;
+}
+
+export function registerController(program: Command): void {
+  program
+    .command("controller")
+    .description("run the Kubernetes controller for source.toolkit.fluxcd.io Buckets")
+    .option(
+      "--kubeconfig <path>",
+      "kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)",
+    )
+    .option("--storage-path <dir>", "storage root for artifacts and the content cache", "/data")
+    .option(
+      "--storage-addr <addr>",
+      "listen address of the artifact server (also /metrics, /healthz, /readyz)",
+      ":9090",
+    )
+    .option(
+      "--storage-adv-addr <addr>",
+      "host[:port] or URL written into artifact URLs, e.g. bucketops.flux-system.svc.cluster.local.",
+    )
+    .option("--concurrent <n>", "Buckets reconciled at the same time", positiveInt, 4)
+    .option("--concurrency <n>", "parallel downloads per Bucket", positiveInt, 32)
+    .option(
+      "--artifact-retention-records <n>",
+      "artifacts kept per Bucket, the current one included",
+      positiveInt,
+      2,
+    )
+    .option(
+      "--artifact-retention-ttl <duration>",
+      "age after which older artifacts are deleted",
+      durationFlag,
+      60_000,
+    )
+    .option(
+      "--watch-label-selector <selector>",
+      "only Buckets with these labels (sharding: sharding.fluxcd.io/key=shard1)",
+    )
+    .option("--watch-namespace <ns>", "only Buckets in this namespace (default: all namespaces)")
+    .option("--no-leader-elect", "reconcile without holding the leader Lease (a single replica only)")
+    .option(
+      "--leader-election-namespace <ns>",
+      "namespace of the leader Lease",
+      process.env.RUNTIME_NAMESPACE ?? "flux-system",
+    )
+    .option("--leader-election-id <name>", "name of the leader Lease", "bucketops-leader-election")
+    .option(
+      "--leader-election-lease-duration <duration>",
+      "how long a lease lasts without renewal",
+      durationFlag,
+      15_000,
+    )
+    .option(
+      "--leader-election-renew-deadline <duration>",
+      "how long the leader retries renewing before it steps down",
+      durationFlag,
+      10_000,
+    )
+    .option("--leader-election-retry-period <duration>", "pause between lease attempts", durationFlag, 2_000)
+    .option("--log-level <level>", "debug, info, warn or error", "info")
+    .action(async (flags: ControllerFlags) => {
+      const logger = createLogger(flags.logLevel);
+      const runtime = await startControllerRuntime({
+        kubeconfig: flags.kubeconfig,
+        storagePath: flags.storagePath,
+        storageAddr: flags.storageAddr,
+        storageAdvAddr: flags.storageAdvAddr,
+        workers: flags.concurrent,
+        concurrency: flags.concurrency,
+        retentionRecords: flags.artifactRetentionRecords,
+        retentionTtlMs: flags.artifactRetentionTtl,
+        labelSelector: flags.watchLabelSelector,
+        namespace: flags.watchNamespace,
+        leaderElect: flags.leaderElect,
+        leaseNamespace: flags.leaderElectionNamespace,
+        leaseName: flags.leaderElectionId,
+        leaseDurationMs: flags.leaderElectionLeaseDuration,
+        renewDeadlineMs: flags.leaderElectionRenewDeadline,
+        retryPeriodMs: flags.leaderElectionRetryPeriod,
+        logger,
+      });
+      process.stdout.write(`bucketops controller serving artifacts on ${runtime.url}\n`);
+      const reason = await new Promise<string>((resolve) => {
+        process.once("SIGINT", () => { resolve("SIGINT"); });
+        process.once("SIGTERM", () => { resolve("SIGTERM"); });
+        void runtime.lost.then(() => { resolve("lost leadership"); });
+      });
+      logger.info({ reason }, "shutting down");
+      await runtime.close();
+      if (reason === "lost leadership") process.exitCode = 1;
+    });
+}

@@ -1,0 +1,31 @@
+// `bucketops install --export`: the install manifests, for `kubectl apply -f -` or review.
+import type { Command } from "commander";
+import { DEFAULT_INSTALL, installYaml } from "../../install/manifests.js";
+import { CliError, ExitCode } from "../exit-codes.js";
+
+export function registerInstall(program: Command): void {
+  program
+    .command("install")
+    .description(
+      "print the manifests that install the bucketops controller (namespace, CRD, RBAC, Deployment, Service)",
+    )
+    .option("--export", "print the manifests to stdout (this version only exports; apply them with kubectl)")
+    .option("-n, --namespace <ns>", "namespace to install into", DEFAULT_INSTALL.namespace)
+    .option("--image <image>", "controller image", DEFAULT_INSTALL.image)
+    .option("--watch-label-selector <selector>", "only reconcile Buckets with these labels (sharding)")
+    .action((flags: { export?: boolean; namespace: string; image: string; watchLabelSelector?: string }) => {
+      if (!flags.export) {
+        throw new CliError(
+          "pass --export to print the manifests, e.g. bucketops install --export | kubectl apply -f -",
+          ExitCode.Usage,
+        );
+      }
+      process.stdout.write(
+        installYaml({
+          namespace: flags.namespace,
+          image: flags.image,
+          watchLabelSelector: flags.watchLabelSelector,
+        }),
+      );
+    });
+}

@@ -1,0 +1,151 @@
+// Install manifests (namespace, CRD, RBAC, Deployment, Service) from one place: `bucketops install --export`
+// prints them and `npm run gen:deploy` writes deploy/ from them (a test fails when deploy/ is stale).
+import { stringify } from "yaml";
+import { bucketCrd } from "../api/crd.js";
+import { GROUP } from "../api/schema.js";
+
+export interface InstallOptions {
+  namespace: string;
+  image: string;
+  /** Only Buckets with these labels (sharding); undefined = all. */
+  watchLabelSelector?: string;
+}
+
+export const DEFAULT_INSTALL: InstallOptions = {
+  namespace: "flux-system",
+  image: "ghcr.io/bucketops/bucketops:v0.1.0",
+};
+
+const NAME = "bucketops";
+const labels = { "app.kubernetes.io/name": NAME, "app.kubernetes.io/part-of": NAME };
+
+/** Every object to apply, in apply order. */
+export function installObjects(options: InstallOptions = DEFAULT_INSTALL): Record<string, unknown>[] {
+  const { namespace } = options;
+  return [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } },
+    bucketCrd(),
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: NAME, namespace, labels } },
+    clusterRole(),
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: NAME, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: NAME },
+      subjects: [{ kind: "ServiceAccount", name: NAME, namespace }],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: `${NAME}-leader-election`, namespace, labels },
+      rules: [
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: `${NAME}-leader-election`, namespace, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `${NAME}-leader-election` },
+      subjects: [{ kind: "ServiceAccount", name: NAME, namespace }],
+    },
+    deployment(options),
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: NAME, namespace, labels },
+      spec: {
+        type: "ClusterIP",
+        selector: { "app.kubernetes.io/name": NAME },
+        ports: [{ name: "http", port: 80, targetPort: "http" }],
+      },
+    },
+  ];
+}
+
+/** The least privilege the controller needs: Buckets and their status, Secrets (get only), Events. */
+export function clusterRole(): Record<string, unknown> {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name: NAME, labels },
+    rules: [
+      { apiGroups: [GROUP], resources: ["buckets"], verbs: ["get", "list", "watch", "patch"] },
+      { apiGroups: [GROUP], resources: ["buckets/status"], verbs: ["get", "patch"] },
+      { apiGroups: [GROUP], resources: ["buckets/finalizers"], verbs: ["update"] },
+      { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+    ],
+  };
+}
+
+function deployment(options: InstallOptions): Record<string, unknown> {
+  const args = [
+    "controller",
+    "--storage-path=/data",
+    "--storage-addr=:9090",
+    `--storage-adv-addr=${NAME}.$(RUNTIME_NAMESPACE).svc.cluster.local.`,
+    "--leader-election-namespace=$(RUNTIME_NAMESPACE)",
+    "--log-level=info",
+    ...(options.watchLabelSelector ? [`--watch-label-selector=${options.watchLabelSelector}`] : []),
+  ];
+  const probe = (path: string): Record<string, unknown> => ({
+    httpGet: { path, port: "http" },
+    periodSeconds: 10,
+  });
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: NAME, namespace: options.namespace, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { "app.kubernetes.io/name": NAME } },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: NAME,
+          terminationGracePeriodSeconds: 10,
+          securityContext: { runAsNonRoot: true, fsGroup: 1337, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [
+            {
+              name: "manager",
+              image: options.image,
+              args,
+              env: [
+                { name: "RUNTIME_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+              ],
+              ports: [{ name: "http", containerPort: 9090, protocol: "TCP" }],
+              livenessProbe: probe("/healthz"),
+              readinessProbe: probe("/readyz"),
+              resources: {
+                requests: { cpu: "50m", memory: "64Mi" },
+                limits: { cpu: "1000m", memory: "512Mi" },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsUser: 1337,
+                capabilities: { drop: ["ALL"] },
+              },
+              volumeMounts: [
+                { name: "data", mountPath: "/data" },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "data", emptyDir: {} },
+            { name: "tmp", emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The objects as one multi-document YAML stream. */
+export function installYaml(options: InstallOptions = DEFAULT_INSTALL): string {
+  return installObjects(options)
+    .map((o) => stringify(o, { aliasDuplicateObjects: false, lineWidth: 0 }))
+    .join("---\n");
+}

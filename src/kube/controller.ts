@@ -1,0 +1,275 @@
+// The Bucket controller: informer → work queue → engine → status subresource, events, requeue.
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import {
+  ApiException,
+  CustomObjectsApi,
+  PatchStrategy,
+  makeInformer,
+  setHeaderOptions,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type ObjectCache,
+} from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { normalizeSpec } from "../api/normalize.js";
+import { initialStatus, type BucketStatus } from "../api/status.js";
+import type { ReconcileMetrics } from "../engine/metrics.js";
+import { REQUESTED_AT_ANNOTATION, reconcile, type EngineDeps } from "../engine/reconcile.js";
+import { beginReconcile } from "../engine/summarize.js";
+import type { ArtifactStore } from "../storage/artifact-store.js";
+import type { EventRecorder } from "./events.js";
+import { failureBackoff, nextInterval } from "../engine/requeue.js";
+import {
+  FINALIZER,
+  bucketApi,
+  bucketsPath,
+  isSuspended,
+  objectKey,
+  statusPatch,
+  type BucketResource,
+} from "./resources.js";
+import { WorkQueue } from "./work-queue.js";
+
+export interface ControllerOptions {
+  kc: KubeConfig;
+  store: ArtifactStore;
+  cacheRoot: string;
+  logger: Logger;
+  metrics: ReconcileMetrics;
+  recordEvent: EventRecorder;
+  readSecret: EngineDeps["readSecret"];
+  /** Parallel reconciles (Flux: --concurrent). */
+  workers: number;
+  /** Parallel downloads per Bucket. */
+  concurrency: number;
+  /** Only Buckets matching this label selector (sharding: sharding.fluxcd.io/key=…). */
+  labelSelector?: string;
+  /** Only this namespace; all when undefined. */
+  namespace?: string;
+}
+
+type Seen = { generation?: number; requestedAt?: string; deleting: boolean; spec: string };
+
+export class BucketController {
+  private readonly options: ControllerOptions;
+  private readonly api: CustomObjectsApi;
+  private readonly queue = new WorkQueue();
+  private readonly informer: Informer<BucketResource> & ObjectCache<BucketResource>;
+  private readonly seen = new Map<string, Seen>();
+  /** Status we last wrote, newer than the informer's copy until the watch delivers it. */
+  private readonly written = new Map<string, { uid: string; status: BucketStatus }>();
+  private readonly failures = new Map<string, number>();
+  private synced = false;
+
+  constructor(options: ControllerOptions) {
+    this.options = options;
+    this.api = options.kc.makeApiClient(CustomObjectsApi);
+    const list = (): Promise<KubernetesListObject<BucketResource>> => this.listAll();
+    this.informer = makeInformer(options.kc, bucketsPath(options.namespace), list, options.labelSelector);
+    this.informer.on("add", (obj) => { this.observe(obj, true); });
+    this.informer.on("update", (obj) => { this.observe(obj, false); });
+    this.informer.on("delete", (obj) => {
+      const key = objectKey(obj);
+      this.seen.delete(key);
+      this.written.delete(key);
+      this.queue.forget(key);
+    });
+    this.informer.on("connect", () => {
+      this.synced = true;
+    });
+    this.informer.on("error", (error) => {
+      options.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "Bucket watch failed; restarting in 2s",
+      );
+      setTimeout(() => void this.informer.start().catch(() => undefined), 2000);
+    });
+  }
+
+  /** Whether the first list has completed (readiness). */
+  isSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Starts watching and reconciling. */
+  async start(): Promise<void> {
+    this.queue.run(this.options.workers, (key) => this.process(key));
+    await this.informer.start();
+    this.synced = true;
+  }
+
+  async stop(): Promise<void> {
+    await this.informer.stop();
+    await this.queue.shutdown();
+  }
+
+  // Enqueue on what asks for a reconcile: a new object, a spec change (generation), the requestedAt
+  // annotation, deletion. Our own status writes also arrive as updates and must not loop.
+  private observe(obj: BucketResource, added: boolean): void {
+    const key = objectKey(obj);
+    const next: Seen = {
+      generation: obj.metadata?.generation,
+      requestedAt: obj.metadata?.annotations?.[REQUESTED_AT_ANNOTATION],
+      deleting: obj.metadata?.deletionTimestamp !== undefined,
+      spec: JSON.stringify(obj.spec ?? null),
+    };
+    const previous = this.seen.get(key);
+    this.seen.set(key, next);
+    const changed =
+      !previous ||
+      previous.generation !== next.generation ||
+      previous.requestedAt !== next.requestedAt ||
+      previous.deleting !== next.deleting ||
+      previous.spec !== next.spec;
+    if (added || changed) this.queue.add(key);
+  }
+
+  private async listAll(): Promise<KubernetesListObject<BucketResource>> {
+    // Paged, so a cluster with thousands of Buckets is listed in bounded responses.
+    const items: BucketResource[] = [];
+    let _continue: string | undefined;
+    let resourceVersion = "";
+    do {
+      const query = { ...bucketApi, labelSelector: this.options.labelSelector, limit: 500, _continue };
+      const namespace = this.options.namespace;
+      const page = (
+        namespace
+          ? await this.api.listNamespacedCustomObject({ ...query, namespace })
+          : await this.api.listCustomObjectForAllNamespaces(query)
+      ) as KubernetesListObject<BucketResource>;
+      items.push(...page.items);
+      _continue = page.metadata?._continue || undefined;
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+    } while (_continue);
+    return { apiVersion: "v1", kind: "List", items, metadata: { resourceVersion } };
+  }
+
+  private async process(key: string): Promise<void> {
+    const [namespace = "", name = ""] = key.split("/");
+    const obj = this.informer.get(name, namespace);
+    if (!obj) return;
+    const log = this.options.logger.child({ bucket: key });
+    try {
+      if (obj.metadata?.deletionTimestamp) {
+        await this.finalize(obj);
+        return;
+      }
+      if (!obj.metadata?.finalizers?.includes(FINALIZER)) {
+        await this.patchFinalizers(obj, [...(obj.metadata?.finalizers ?? []), FINALIZER]);
+      }
+      if (isSuspended(obj)) {
+        log.debug("suspended");
+        return;
+      }
+      await this.reconcileObject(obj, key);
+    } catch (error) {
+      const failures = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, failures);
+      log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        "reconcile failed; retrying",
+      );
+      this.queue.addAfter(key, failureBackoff(failures, 5 * 60_000));
+    }
+  }
+
+  private async reconcileObject(obj: BucketResource, key: string): Promise<void> {
+    const namespace = obj.metadata?.namespace ?? "";
+    const name = obj.metadata?.name ?? "";
+    const generation = obj.metadata?.generation ?? 1;
+    let status = this.currentStatus(obj, key);
+    if (status.observedGeneration !== generation) {
+      status = beginReconcile(status, generation, new Date());
+      await this.patchStatus(obj, status);
+    }
+    const result = await reconcile(
+      {
+        ref: { namespace, name },
+        generation,
+        spec: obj.spec,
+        annotations: obj.metadata?.annotations,
+        status,
+      },
+      {
+        store: this.options.store,
+        readSecret: this.options.readSecret,
+        cacheRoot: this.options.cacheRoot,
+        logger: this.options.logger,
+        concurrency: this.options.concurrency,
+      },
+    );
+    await this.patchStatus(obj, result.status);
+    this.written.set(key, { uid: obj.metadata?.uid ?? "", status: result.status });
+    for (const event of result.events) await this.options.recordEvent(obj, event);
+    this.options.metrics.observe({ namespace, name }, result);
+
+    const interval = result.spec?.intervalMs ?? intervalOf(obj.spec);
+    if (result.outcome === "failed") {
+      const failures = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, failures);
+      this.queue.addAfter(key, failureBackoff(failures, interval ?? 60_000));
+    } else {
+      this.failures.delete(key);
+      if (result.outcome !== "stalled" && interval !== undefined)
+        this.queue.addAfter(key, nextInterval(interval));
+    }
+  }
+
+  private currentStatus(obj: BucketResource, key: string): BucketStatus {
+    const written = this.written.get(key);
+    if (written && written.uid === obj.metadata?.uid) return written.status;
+    const s = obj.status;
+    if (!s || s.conditions === undefined)
+      return { ...initialStatus(), ...s, conditions: s?.conditions ?? [] };
+    return { observedGeneration: s.observedGeneration ?? -1, ...s, conditions: s.conditions };
+  }
+
+  private async patchStatus(obj: BucketResource, status: BucketStatus): Promise<void> {
+    await this.api.patchNamespacedCustomObjectStatus(
+      {
+        ...bucketApi,
+        namespace: obj.metadata?.namespace ?? "",
+        name: obj.metadata?.name ?? "",
+        body: statusPatch(status),
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+  }
+
+  private async patchFinalizers(obj: BucketResource, finalizers: string[]): Promise<void> {
+    // resourceVersion makes the patch fail (409) rather than drop a finalizer someone else just added.
+    const body = { metadata: { finalizers, resourceVersion: obj.metadata?.resourceVersion } };
+    await this.api.patchNamespacedCustomObject(
+      { ...bucketApi, namespace: obj.metadata?.namespace ?? "", name: obj.metadata?.name ?? "", body },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+  }
+
+  /** Deletes a Bucket's artifacts and cache, then lets Kubernetes remove the object. */
+  private async finalize(obj: BucketResource): Promise<void> {
+    const namespace = obj.metadata?.namespace ?? "";
+    const name = obj.metadata?.name ?? "";
+    await this.options.store.remove({ namespace, name });
+    await rm(path.join(this.options.cacheRoot, namespace, name), { recursive: true, force: true });
+    this.options.metrics.forget({ namespace, name });
+    const remaining = (obj.metadata?.finalizers ?? []).filter((f) => f !== FINALIZER);
+    if (remaining.length !== obj.metadata?.finalizers?.length) {
+      try {
+        await this.patchFinalizers(obj, remaining);
+      } catch (error) {
+        if (!(error instanceof ApiException && error.code === 404)) throw error;
+      }
+    }
+    this.options.logger.info({ bucket: `${namespace}/${name}` }, "Bucket deleted; artifacts removed");
+  }
+}
+
+function intervalOf(spec: unknown): number | undefined {
+  try {
+    return normalizeSpec(spec).intervalMs;
+  } catch {
+    return undefined;
+  }
+}

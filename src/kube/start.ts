@@ -1,0 +1,131 @@
+// Wires the in-cluster runtime: artifact server (+ /metrics, /readyz), leader election, the Bucket controller.
+import os from "node:os";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { createReconcileMetrics } from "../engine/metrics.js";
+import { ArtifactStore } from "../storage/artifact-store.js";
+import { createArtifactServer, parseListenAddress } from "../storage/http-server.js";
+import { BucketController } from "./controller.js";
+import { kubeEventRecorder } from "./events.js";
+import { startLeaderElection, type LeaderHandle } from "./leader-election.js";
+import { kubeSecretReader } from "./secrets.js";
+
+export interface ControllerRuntimeOptions {
+  /** Path of a kubeconfig; undefined → in-cluster config, then $KUBECONFIG / ~/.kube/config. */
+  kubeconfig?: string;
+  storagePath: string;
+  storageAddr: string;
+  /** host[:port] or URL written into artifact URLs (Flux: --storage-adv-addr). */
+  storageAdvAddr?: string;
+  workers: number;
+  concurrency: number;
+  retentionRecords: number;
+  retentionTtlMs: number;
+  labelSelector?: string;
+  namespace?: string;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  identity?: string;
+  logger: Logger;
+}
+
+export interface ControllerRuntime {
+  app: FastifyInstance;
+  url: string;
+  leader?: LeaderHandle;
+  /** Resolves when leadership is lost (the process should exit so a standby takes over). */
+  lost: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts serving at once; reconciles once this process leads (or at once without leader election). */
+export async function startControllerRuntime(options: ControllerRuntimeOptions): Promise<ControllerRuntime> {
+  const kc = new KubeConfig();
+  if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
+  else kc.loadFromDefault();
+  const identity = options.identity ?? `${os.hostname()}_${process.pid}`;
+  const logger = options.logger;
+  const storageRoot = path.resolve(options.storagePath);
+
+  let baseUrl = "";
+  const store = new ArtifactStore({
+    root: storageRoot,
+    baseUrl: () => baseUrl,
+    retentionRecords: options.retentionRecords,
+    retentionTtlMs: options.retentionTtlMs,
+  });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const controller = new BucketController({
+    kc,
+    store,
+    cacheRoot: path.join(storageRoot, "cache"),
+    logger,
+    metrics: createReconcileMetrics(registry),
+    recordEvent: kubeEventRecorder(kc, identity, logger),
+    readSecret: kubeSecretReader(kc),
+    workers: options.workers,
+    concurrency: options.concurrency,
+    labelSelector: options.labelSelector,
+    namespace: options.namespace,
+  });
+
+  let leader: LeaderHandle | undefined;
+  const app = await createArtifactServer({ root: storageRoot, logger });
+  app.get("/metrics", async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get("/readyz", async (_req, reply) =>
+    controller.isSynced() || (leader !== undefined && !leader.isLeader())
+      ? { status: "ok" }
+      : reply.code(503).send({ status: "waiting for the first Bucket list" }),
+  );
+  const { host, port } = parseListenAddress(options.storageAddr);
+  await app.listen({ host, port });
+  const address = app.server.address() as AddressInfo;
+  const listening = `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${address.port}`;
+  baseUrl = options.storageAdvAddr ? withScheme(options.storageAdvAddr) : listening;
+
+  let lost: Promise<void> = new Promise(() => undefined);
+  if (options.leaderElect) {
+    leader = startLeaderElection(kc, {
+      namespace: options.leaseNamespace,
+      name: options.leaseName,
+      identity,
+      leaseDurationMs: options.leaseDurationMs,
+      renewDeadlineMs: options.renewDeadlineMs,
+      retryPeriodMs: options.retryPeriodMs,
+      logger,
+    });
+    lost = leader.lost;
+    void leader.leading.then(() => controller.start());
+  } else {
+    await controller.start();
+  }
+  logger.info(
+    { url: listening, advertised: baseUrl, identity, leaderElect: options.leaderElect },
+    "bucketops controller started",
+  );
+
+  return {
+    app,
+    url: listening,
+    leader,
+    lost,
+    async close(): Promise<void> {
+      await controller.stop();
+      await leader?.release();
+      await app.close();
+    },
+  };
+}
+
+function withScheme(address: string): string {
+  return /^https?:\/\//.test(address) ? address : `http://${address}`;
+}
