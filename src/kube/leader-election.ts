@@ -67,7 +67,7 @@ export function startLeaderElection(kc: KubeConfig, options: LeaderElectionOptio
       return true;
     }
     const holder = lease.spec?.holderIdentity;
-    const renewTime = lease.spec?.renewTime?.toISOString();
+    const renewTime = timeText(lease.spec?.renewTime);
     if (!observed || observed.holder !== holder || observed.renewTime !== renewTime) {
       observed = { holder, renewTime, at: Date.now() };
     }
@@ -136,4 +136,10 @@ export function startLeaderElection(kc: KubeConfig, options: LeaderElectionOptio
       }
     },
   };
+}
+
+// The client may hand back MicroTime fields as Date or as the wire string; either identifies a renewal.
+function timeText(value: unknown): string | undefined {
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === "string" ? value : undefined;
 }

@@ -1,0 +1,338 @@
+// The Kubernetes controller against a real kube-apiserver + etcd and a real MinIO: CRD, RBAC (least privilege),
+// seed documents applied verbatim with kubectl, status, events, Secrets, suspend, requestedAt, finalizer,
+// leader election and sharding.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  ApiException,
+  ApiextensionsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  RbacAuthorizationV1Api,
+  setHeaderOptions,
+  type V1Role,
+  type V1ClusterRole,
+} from "@kubernetes/client-node";
+import { CRD_FILE } from "../../src/install/deploy-files.js";
+import type { BucketStatus } from "../../src/api/status.js";
+import { extractTarGz } from "../../src/artifact/extract.js";
+import { installObjects } from "../../src/install/manifests.js";
+import { startController, type ControllerProcess } from "../support/controller.js";
+import { KUBECTL_BIN, startKube, type KubeServer } from "../support/kube.js";
+import { startMinio, type MinioServer } from "../support/minio.js";
+
+const NS = "flux-system";
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const GROUP = { group: "source.toolkit.fluxcd.io", version: "v1", plural: "buckets" };
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+let kube: KubeServer;
+let minio: MinioServer;
+let work: string;
+let admin: KubeConfig;
+let objects: CustomObjectsApi;
+let core: CoreV1Api;
+const controllers: ControllerProcess[] = [];
+const files: Record<string, string> = {
+  "path/to/manifests/app/deploy.yaml": "kind: Deployment\nmetadata: {name: app}\n",
+  "path/to/manifests/ns.yaml": "kind: Namespace\nmetadata: {name: demo}\n",
+};
+
+interface BucketObject {
+  metadata: { name: string; generation?: number; finalizers?: string[]; annotations?: Record<string, string> };
+  status?: Partial<BucketStatus>;
+}
+
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(KUBECTL_BIN, ["--kubeconfig", kube.kubeconfigPath, ...args]);
+  return stdout;
+}
+
+async function applyYaml(name: string, yaml: string): Promise<void> {
+  const file = path.join(work, `${name}.yaml`);
+  await writeFile(file, yaml);
+  await kubectl("apply", "-f", file);
+}
+
+async function getBucket(name: string): Promise<BucketObject | undefined> {
+  try {
+    return (await objects.getNamespacedCustomObject({ ...GROUP, namespace: NS, name })) as BucketObject;
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return undefined;
+    throw error;
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${controllers.map((c) => c.logs().slice(-3000)).join("\n")}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const readyStatus = (b: BucketObject | undefined): string | undefined =>
+  b?.status?.conditions?.find((c) => c.type === "Ready")?.status;
+
+async function waitReady(name: string, predicate: (b: BucketObject) => boolean = () => true): Promise<BucketObject> {
+  return waitFor(`${name} Ready=True`, async () => {
+    const b = await getBucket(name);
+    return b && readyStatus(b) === "True" && b.status?.observedGeneration === b.metadata.generation && predicate(b) ? b : undefined;
+  });
+}
+
+async function requestReconcile(name: string): Promise<string> {
+  const at = new Date().toISOString();
+  await objects.patchNamespacedCustomObject(
+    { ...GROUP, namespace: NS, name, body: { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } } },
+    mergePatch,
+  );
+  return at;
+}
+
+async function download(url: string): Promise<{ status: number; body: Buffer }> {
+  const res = await fetch(url);
+  return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+before(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), "bucketops-ctrl-"));
+  [kube, minio] = await Promise.all([startKube(), startMinio()]);
+  await minio.createBucket("my-flux-bucket");
+  await minio.putObjects("my-flux-bucket", Object.entries(files));
+  admin = new KubeConfig();
+  admin.loadFromFile(kube.kubeconfigPath);
+  objects = admin.makeApiClient(CustomObjectsApi);
+  core = admin.makeApiClient(CoreV1Api);
+
+  // The generated CRD, established.
+  const ext = admin.makeApiClient(ApiextensionsV1Api);
+  // Applied from deploy/ with kubectl, as users do (client-node's typed models would drop the x-kubernetes-* keys).
+  await kubectl("apply", "-f", path.join(repoRoot, CRD_FILE));
+  await waitFor("CRD Established", async () => {
+    const crd = await ext.readCustomResourceDefinition({ name: "buckets.source.toolkit.fluxcd.io" });
+    return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
+  });
+  await core.createNamespace({ body: { metadata: { name: NS } } });
+
+  // The install manifests' RBAC, bound to the test's unprivileged "controller" identity: least privilege is tested.
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  const install = installObjects({ namespace: NS, image: "unused" });
+  const user = { kind: "User", name: kube.controller.user, apiGroup: "rbac.authorization.k8s.io" };
+  const clusterRole = install.find((o) => o.kind === "ClusterRole") as V1ClusterRole;
+  const role = install.find((o) => o.kind === "Role") as V1Role;
+  await rbac.createClusterRole({ body: clusterRole });
+  await rbac.createClusterRoleBinding({
+    body: { metadata: { name: "bucketops-test" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata?.name ?? "" }, subjects: [user] },
+  });
+  await rbac.createNamespacedRole({ namespace: NS, body: role });
+  await rbac.createNamespacedRoleBinding({
+    namespace: NS,
+    body: { metadata: { name: "bucketops-test" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata?.name ?? "" }, subjects: [user] },
+  });
+  await core.createNamespacedSecret({
+    namespace: NS,
+    body: { metadata: { name: "s3-credentials" }, stringData: { accesskey: minio.accessKey, secretkey: minio.secretKey } },
+  });
+});
+
+after(async () => {
+  for (const c of controllers) await c.kill();
+  await Promise.all([kube?.stop(), minio?.stop()]);
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+// Main controllers follow Flux's sharding convention: they skip Buckets that carry a shard key.
+function mainControllerArgs(name: string): string[] {
+  return [
+    "--kubeconfig", kube.controller.kubeconfigPath,
+    "--storage-path", path.join(work, name),
+    "--watch-label-selector", "!sharding.fluxcd.io/key",
+    "--leader-election-namespace", NS,
+    "--leader-election-lease-duration", "3s",
+    "--leader-election-renew-deadline", "2s",
+    "--leader-election-retry-period", "500ms",
+    "--log-level", "debug",
+  ];
+}
+// The seed's s3:// URL names AWS; the SDK's standard endpoint override points it at the local MinIO instead.
+const controllerEnv = (): NodeJS.ProcessEnv => ({ AWS_ENDPOINT_URL_S3: minio.url });
+
+test("the generated CRD is accepted and rejects invalid specs with field-level messages", async () => {
+  const create = (name: string, spec: unknown): Promise<unknown> =>
+    objects.createNamespacedCustomObject({ ...GROUP, namespace: NS, body: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "Bucket", metadata: { name }, spec } });
+  await assert.rejects(create("bad-interval", { interval: "5 minutes", url: "s3://b/p" }), (error: unknown) => {
+    assert.ok(error instanceof ApiException);
+    assert.equal(error.code, 422);
+    assert.match(String(error.body), /spec\.interval/);
+    return true;
+  });
+  await assert.rejects(create("both-auth", { interval: "5m", bucketName: "b", endpoint: "e", provider: "aws", secretRef: { name: "s" }, serviceAccountName: "sa" }), (error: unknown) => {
+    assert.ok(error instanceof ApiException);
+    assert.match(String(error.body), /set spec\.secretRef or spec\.serviceAccountName, not both/);
+    return true;
+  });
+  await assert.rejects(create("no-bucket", { interval: "5m", endpoint: "e" }), /spec\.bucketName, or spec\.url/);
+});
+
+test("the seed's S3 document applied verbatim turns Ready and serves the expected artifact", async () => {
+  controllers.push(await startController(mainControllerArgs("leader-a"), controllerEnv()));
+  await applyYaml(
+    "seed",
+    `apiVersion: source.toolkit.fluxcd.io/v1beta2
+kind: Bucket
+metadata: {name: my-s3-bucket, namespace: flux-system}
+spec: {interval: 5m0s, url: s3://my-flux-bucket/path/to/manifests, secretRef: {name: s3-credentials}, suspend: false}
+`,
+  );
+  const bucket = await waitReady("my-s3-bucket");
+  const artifact = bucket.status?.artifact;
+  assert.ok(artifact);
+  assert.ok(bucket.metadata.finalizers?.includes("finalizers.fluxcd.io"));
+  assert.equal(bucket.status?.url, `${controllers[0]?.url}/bucket/flux-system/my-s3-bucket/latest.tar.gz`);
+  const { status, body } = await download(artifact.url);
+  assert.equal(status, 200);
+  assert.equal(`sha256:${createHash("sha256").update(body).digest("hex")}`, artifact.digest);
+  const out = path.join(work, "seed-out");
+  const extracted = await extractTarGz(Readable.from(body), out);
+  assert.deepEqual(extracted.sort(), Object.keys(files).sort());
+
+  // A NewArtifact event annotated like Flux's, and kubectl's printer columns.
+  const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: "involvedObject.name=my-s3-bucket" });
+  const newArtifact = events.items.find((e) => e.reason === "NewArtifact");
+  assert.equal(newArtifact?.metadata?.annotations?.["source.toolkit.fluxcd.io/revision"], artifact.revision);
+  assert.equal(newArtifact?.metadata?.annotations?.["source.toolkit.fluxcd.io/digest"], artifact.digest);
+  const table = await kubectl("get", "buckets", "-n", NS);
+  assert.match(table, /^NAME\s+ENDPOINT\s+AGE\s+READY\s+STATUS/m);
+  assert.match(table, /my-s3-bucket\s+.*True\s+stored artifact for revision 'sha256:/);
+
+  const metrics = await (await fetch(`${controllers[0]?.url}/metrics`)).text();
+  assert.match(metrics, /gotk_reconcile_condition\{kind="Bucket",name="my-s3-bucket",namespace="flux-system",type="Ready",status="True"\} 1/);
+});
+
+test("Flux's v1 long form turns Ready; requestedAt triggers a reconcile and is echoed", async () => {
+  await applyYaml(
+    "long",
+    `apiVersion: source.toolkit.fluxcd.io/v1
+kind: Bucket
+metadata: {name: long-form, namespace: flux-system}
+spec:
+  provider: generic
+  bucketName: my-flux-bucket
+  endpoint: ${minio.endpoint}
+  insecure: true
+  prefix: path/to/manifests/app
+  interval: 10m
+  secretRef: {name: s3-credentials}
+`,
+  );
+  const first = await waitReady("long-form");
+  await minio.client.send(new PutObjectCommand({ Bucket: "my-flux-bucket", Key: "path/to/manifests/app/extra.yaml", Body: "x: 1\n" }));
+  const at = await requestReconcile("long-form");
+  const second = await waitReady("long-form", (b) => b.status?.lastHandledReconcileAt === at);
+  assert.notEqual(second.status?.artifact?.revision, first.status?.artifact?.revision);
+});
+
+test("a Secret change is picked up; a bad Secret fails clearly while the old artifact is still served", async () => {
+  await core.createNamespacedSecret({
+    namespace: NS,
+    body: { metadata: { name: "rotating" }, stringData: { accesskey: minio.accessKey, secretkey: minio.secretKey } },
+  });
+  await applyYaml(
+    "rotating",
+    `apiVersion: source.toolkit.fluxcd.io/v1
+kind: Bucket
+metadata: {name: rotating, namespace: flux-system}
+spec: {interval: 2s, provider: generic, bucketName: my-flux-bucket, endpoint: "${minio.endpoint}", insecure: true, prefix: path/, secretRef: {name: rotating}}
+`,
+  );
+  const good = await waitReady("rotating");
+  await core.patchNamespacedSecret({ namespace: NS, name: "rotating", body: { stringData: { secretkey: "wrong-secret-value" } } }, mergePatch);
+  const failed = await waitFor("Ready=False", async () => {
+    const b = await getBucket("rotating");
+    return readyStatus(b) === "False" ? b : undefined;
+  });
+  const ready = failed?.status?.conditions?.find((c) => c.type === "Ready");
+  assert.equal(ready?.reason, "AuthenticationFailed");
+  assert.ok(!JSON.stringify(failed).includes("wrong-secret-value"), "the Secret value never reaches status");
+  assert.equal(failed?.status?.artifact?.digest, good.status?.artifact?.digest, "the last good artifact stays in status");
+  assert.equal((await download(good.status?.artifact?.url ?? "")).status, 200, "and is still served");
+  await core.patchNamespacedSecret({ namespace: NS, name: "rotating", body: { stringData: { secretkey: minio.secretKey } } }, mergePatch);
+  await waitReady("rotating");
+});
+
+test("suspend stops reconciles; deleting a Bucket removes its artifacts", async () => {
+  const before = await waitReady("rotating");
+  await objects.patchNamespacedCustomObject({ ...GROUP, namespace: NS, name: "rotating", body: { spec: { suspend: true } } }, mergePatch);
+  await new Promise((r) => setTimeout(r, 1000));
+  await minio.client.send(new PutObjectCommand({ Bucket: "my-flux-bucket", Key: "path/suspended.yaml", Body: "s: 1\n" }));
+  await requestReconcile("rotating");
+  await new Promise((r) => setTimeout(r, 4000)); // two intervals
+  const suspended = await getBucket("rotating");
+  assert.equal(suspended?.status?.artifact?.revision, before.status?.artifact?.revision, "no reconcile while suspended");
+  await objects.patchNamespacedCustomObject({ ...GROUP, namespace: NS, name: "rotating", body: { spec: { suspend: false } } }, mergePatch);
+  const resumed = await waitReady("rotating", (b) => b.status?.artifact?.revision !== before.status?.artifact?.revision);
+  const url = resumed.status?.artifact?.url ?? "";
+  assert.equal((await download(url)).status, 200);
+
+  await objects.deleteNamespacedCustomObject({ ...GROUP, namespace: NS, name: "rotating" });
+  await waitFor("Bucket gone", async () => ((await getBucket("rotating")) === undefined ? true : undefined));
+  assert.equal((await download(url)).status, 404, "its artifact is no longer served");
+});
+
+test("two controllers elect one leader; the standby takes over when the leader dies", async () => {
+  const leases = admin.makeApiClient(CoordinationV1Api);
+  const holder = async (): Promise<string | undefined> =>
+    (await leases.readNamespacedLease({ name: "bucketops-leader-election", namespace: NS })).spec?.holderIdentity;
+  const first = controllers[0];
+  assert.ok(first);
+  const leaderId = await holder();
+  assert.ok(leaderId?.endsWith(`_${first.child.pid}`), `lease held by the first controller (${leaderId})`);
+  const standby = await startController(mainControllerArgs("leader-b"), controllerEnv());
+  controllers.push(standby);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await holder(), leaderId, "the standby does not take the lease while the leader renews it");
+
+  await first.kill();
+  await waitFor("standby holds the lease", async () => (await holder())?.endsWith(`_${standby.child.pid}`));
+  const at = await requestReconcile("long-form");
+  const taken = await waitReady("long-form", (b) => b.status?.lastHandledReconcileAt === at);
+  assert.ok(taken.status?.artifact?.url.startsWith(standby.url), "the new leader serves the artifact");
+});
+
+test("a label selector limits which Buckets a controller sees (Flux sharding)", async () => {
+  const shard = await startController(
+    ["--kubeconfig", kube.controller.kubeconfigPath, "--storage-path", path.join(work, "shard1"), "--no-leader-elect", "--watch-label-selector", "sharding.fluxcd.io/key=shard1"],
+    controllerEnv(),
+  );
+  controllers.push(shard);
+  await applyYaml(
+    "sharded",
+    `apiVersion: source.toolkit.fluxcd.io/v1
+kind: Bucket
+metadata: {name: sharded, namespace: flux-system, labels: {sharding.fluxcd.io/key: shard1}}
+spec: {interval: 10m, provider: generic, bucketName: my-flux-bucket, endpoint: "${minio.endpoint}", insecure: true, prefix: path/to/, secretRef: {name: s3-credentials}}
+`,
+  );
+  const sharded = await waitReady("sharded");
+  assert.ok(sharded.status?.artifact?.url.startsWith(shard.url), "reconciled by the shard controller");
+  const main = await getBucket("long-form");
+  const mainUrl = controllers[1]?.url ?? "";
+  assert.ok(main?.status?.artifact?.url.startsWith(mainUrl), "unlabelled Buckets stay with the main controller");
+  const shardMetrics = await (await fetch(`${shard.url}/metrics`)).text();
+  assert.ok(!shardMetrics.includes('name="long-form"'), "the shard never reconciled an unlabelled Bucket");
+});
