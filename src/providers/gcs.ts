@@ -130,8 +130,15 @@ function makeStorage(
   config: GcsConnection,
   tuning: GcsTuning,
 ): { storage: Storage; agents?: Agents; authAgent?: Agents["httpsAgent"]; useAuth: boolean } {
+  // STORAGE_EMULATOR_HOST is the Google SDKs' convention for pointing every client at an emulator; a Bucket's
+  // own spec.endpoint wins over it. Emulators are plain HTTP unless the variable says https://.
+  const emulator = process.env.STORAGE_EMULATOR_HOST;
   const apiEndpoint =
-    config.endpoint === undefined ? undefined : gcsEndpointUrl(config.endpoint, config.insecure);
+    config.endpoint !== undefined
+      ? gcsEndpointUrl(config.endpoint, config.insecure)
+      : emulator
+        ? gcsEndpointUrl(emulator, true)
+        : undefined;
   const plainHttp = apiEndpoint?.startsWith("http://") ?? false;
   const useAuth = apiEndpoint === undefined || (config.credentials !== undefined && !plainHttp);
   const options: StorageOptions = {
@@ -159,7 +166,15 @@ function makeStorage(
     options.clientOptions = { transporterOptions: { agent: authAgent } };
   }
 
-  const storage = new Storage(options);
+  // The library reads STORAGE_EMULATOR_HOST itself and then drops the /storage/v1 path; the endpoint was
+  // resolved above, so it is hidden during construction (synchronous: nothing else runs meanwhile).
+  delete process.env.STORAGE_EMULATOR_HOST;
+  let storage: Storage;
+  try {
+    storage = new Storage(options);
+  } finally {
+    if (emulator !== undefined) process.env.STORAGE_EMULATOR_HOST = emulator;
+  }
   const agents = attachAgents(storage, config, tuning);
   return { storage, agents, authAgent, useAuth };
 }

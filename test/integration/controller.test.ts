@@ -31,6 +31,8 @@ import { extractTarGz } from "../../src/artifact/extract.js";
 import { installObjects } from "../../src/install/manifests.js";
 import { startController, type ControllerProcess } from "../support/controller.js";
 import { KUBECTL_BIN, startKube, type KubeServer } from "../support/kube.js";
+import { startFakeGcs, type FakeGcsServer } from "../support/fake-gcs.js";
+import { serviceAccountJson } from "../support/gcp-key.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 
 const NS = "flux-system";
@@ -40,6 +42,7 @@ const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 let kube: KubeServer;
 let minio: MinioServer;
+let gcs: FakeGcsServer;
 let work: string;
 let admin: KubeConfig;
 let objects: CustomObjectsApi;
@@ -51,7 +54,12 @@ const files: Record<string, string> = {
 };
 
 interface BucketObject {
-  metadata: { name: string; generation?: number; finalizers?: string[]; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    generation?: number;
+    finalizers?: string[];
+    annotations?: Record<string, string>;
+  };
   status?: Partial<BucketStatus>;
 }
 
@@ -75,12 +83,19 @@ async function getBucket(name: string): Promise<BucketObject | undefined> {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${controllers.map((c) => c.logs().slice(-3000)).join("\n")}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}\n${controllers.map((c) => c.logs().slice(-3000)).join("\n")}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -88,17 +103,30 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
 const readyStatus = (b: BucketObject | undefined): string | undefined =>
   b?.status?.conditions?.find((c) => c.type === "Ready")?.status;
 
-async function waitReady(name: string, predicate: (b: BucketObject) => boolean = () => true): Promise<BucketObject> {
+async function waitReady(
+  name: string,
+  predicate: (b: BucketObject) => boolean = () => true,
+): Promise<BucketObject> {
   return waitFor(`${name} Ready=True`, async () => {
     const b = await getBucket(name);
-    return b && readyStatus(b) === "True" && b.status?.observedGeneration === b.metadata.generation && predicate(b) ? b : undefined;
+    return b &&
+      readyStatus(b) === "True" &&
+      b.status?.observedGeneration === b.metadata.generation &&
+      predicate(b)
+      ? b
+      : undefined;
   });
 }
 
 async function requestReconcile(name: string): Promise<string> {
   const at = new Date().toISOString();
   await objects.patchNamespacedCustomObject(
-    { ...GROUP, namespace: NS, name, body: { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } } },
+    {
+      ...GROUP,
+      namespace: NS,
+      name,
+      body: { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } },
+    },
     mergePatch,
   );
   return at;
@@ -111,9 +139,11 @@ async function download(url: string): Promise<{ status: number; body: Buffer }> 
 
 before(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), "bucketops-ctrl-"));
-  [kube, minio] = await Promise.all([startKube(), startMinio()]);
+  [kube, minio, gcs] = await Promise.all([startKube(), startMinio(), startFakeGcs()]);
   await minio.createBucket("my-flux-bucket");
   await minio.putObjects("my-flux-bucket", Object.entries(files));
+  await gcs.createBucket("my-flux-bucket");
+  await gcs.putObjects("my-flux-bucket", Object.entries(files));
   admin = new KubeConfig();
   admin.loadFromFile(kube.kubeconfigPath);
   objects = admin.makeApiClient(CustomObjectsApi);
@@ -137,59 +167,110 @@ before(async () => {
   const role = install.find((o) => o.kind === "Role") as V1Role;
   await rbac.createClusterRole({ body: clusterRole });
   await rbac.createClusterRoleBinding({
-    body: { metadata: { name: "bucketops-test" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata?.name ?? "" }, subjects: [user] },
+    body: {
+      metadata: { name: "bucketops-test" },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: clusterRole.metadata?.name ?? "",
+      },
+      subjects: [user],
+    },
   });
   await rbac.createNamespacedRole({ namespace: NS, body: role });
   await rbac.createNamespacedRoleBinding({
     namespace: NS,
-    body: { metadata: { name: "bucketops-test" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata?.name ?? "" }, subjects: [user] },
+    body: {
+      metadata: { name: "bucketops-test" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata?.name ?? "" },
+      subjects: [user],
+    },
   });
   await core.createNamespacedSecret({
     namespace: NS,
-    body: { metadata: { name: "s3-credentials" }, stringData: { accesskey: minio.accessKey, secretkey: minio.secretKey } },
+    body: {
+      metadata: { name: "s3-credentials" },
+      stringData: { accesskey: minio.accessKey, secretkey: minio.secretKey },
+    },
+  });
+  await core.createNamespacedSecret({
+    namespace: NS,
+    body: { metadata: { name: "gcs-credentials" }, stringData: { gcp_credentials: serviceAccountJson() } },
   });
 });
 
 after(async () => {
   for (const c of controllers) await c.kill();
-  await Promise.all([kube?.stop(), minio?.stop()]);
+  await Promise.all([kube?.stop(), minio?.stop(), gcs?.stop()]);
   if (work) await rm(work, { recursive: true, force: true });
 });
 
 // Main controllers follow Flux's sharding convention: they skip Buckets that carry a shard key.
 function mainControllerArgs(name: string): string[] {
   return [
-    "--kubeconfig", kube.controller.kubeconfigPath,
-    "--storage-path", path.join(work, name),
-    "--watch-label-selector", "!sharding.fluxcd.io/key",
-    "--leader-election-namespace", NS,
-    "--leader-election-lease-duration", "3s",
-    "--leader-election-renew-deadline", "2s",
-    "--leader-election-retry-period", "500ms",
-    "--log-level", "debug",
+    "--kubeconfig",
+    kube.controller.kubeconfigPath,
+    "--storage-path",
+    path.join(work, name),
+    "--watch-label-selector",
+    "!sharding.fluxcd.io/key",
+    "--leader-election-namespace",
+    NS,
+    "--leader-election-lease-duration",
+    "3s",
+    "--leader-election-renew-deadline",
+    "2s",
+    "--leader-election-retry-period",
+    "500ms",
+    "--log-level",
+    "debug",
   ];
 }
-// The seed's s3:// URL names AWS; the SDK's standard endpoint override points it at the local MinIO instead.
-const controllerEnv = (): NodeJS.ProcessEnv => ({ AWS_ENDPOINT_URL_S3: minio.url });
+// The seed's s3:// and gs:// URLs name AWS and Google; the SDKs' standard overrides point them at the local
+// MinIO and fake-gcs-server instead, so the documents are applied exactly as written.
+const controllerEnv = (): NodeJS.ProcessEnv => ({
+  AWS_ENDPOINT_URL_S3: minio.url,
+  STORAGE_EMULATOR_HOST: gcs.url,
+});
 
 test("the generated CRD is accepted and rejects invalid specs with field-level messages", async () => {
   const create = (name: string, spec: unknown): Promise<unknown> =>
-    objects.createNamespacedCustomObject({ ...GROUP, namespace: NS, body: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "Bucket", metadata: { name }, spec } });
-  await assert.rejects(create("bad-interval", { interval: "5 minutes", url: "s3://b/p" }), (error: unknown) => {
-    assert.ok(error instanceof ApiException);
-    assert.equal(error.code, 422);
-    assert.match(String(error.body), /spec\.interval/);
-    return true;
-  });
-  await assert.rejects(create("both-auth", { interval: "5m", bucketName: "b", endpoint: "e", provider: "aws", secretRef: { name: "s" }, serviceAccountName: "sa" }), (error: unknown) => {
-    assert.ok(error instanceof ApiException);
-    assert.match(String(error.body), /set spec\.secretRef or spec\.serviceAccountName, not both/);
-    return true;
-  });
-  await assert.rejects(create("no-bucket", { interval: "5m", endpoint: "e" }), /spec\.bucketName, or spec\.url/);
+    objects.createNamespacedCustomObject({
+      ...GROUP,
+      namespace: NS,
+      body: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "Bucket", metadata: { name }, spec },
+    });
+  await assert.rejects(
+    create("bad-interval", { interval: "5 minutes", url: "s3://b/p" }),
+    (error: unknown) => {
+      assert.ok(error instanceof ApiException);
+      assert.equal(error.code, 422);
+      assert.match(String(error.body), /spec\.interval/);
+      return true;
+    },
+  );
+  await assert.rejects(
+    create("both-auth", {
+      interval: "5m",
+      bucketName: "b",
+      endpoint: "e",
+      provider: "aws",
+      secretRef: { name: "s" },
+      serviceAccountName: "sa",
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof ApiException);
+      assert.match(String(error.body), /set spec\.secretRef or spec\.serviceAccountName, not both/);
+      return true;
+    },
+  );
+  await assert.rejects(
+    create("no-bucket", { interval: "5m", endpoint: "e" }),
+    /spec\.bucketName, or spec\.url/,
+  );
 });
 
-test("the seed's S3 document applied verbatim turns Ready and serves the expected artifact", async () => {
+test("the seed's two documents applied verbatim turn Ready and serve the expected artifacts", async () => {
   controllers.push(await startController(mainControllerArgs("leader-a"), controllerEnv()));
   await applyYaml(
     "seed",
@@ -197,9 +278,17 @@ test("the seed's S3 document applied verbatim turns Ready and serves the expecte
 kind: Bucket
 metadata: {name: my-s3-bucket, namespace: flux-system}
 spec: {interval: 5m0s, url: s3://my-flux-bucket/path/to/manifests, secretRef: {name: s3-credentials}, suspend: false}
+---
+apiVersion: source.toolkit.fluxcd.io/v1beta2
+kind: Bucket
+metadata: {name: my-gcs-bucket, namespace: flux-system}
+spec: {interval: 5m0s, url: gs://my-flux-bucket/path/to/manifests, secretRef: {name: gcs-credentials}, suspend: false}
 `,
   );
+  const gcsBucket = await waitReady("my-gcs-bucket");
   const bucket = await waitReady("my-s3-bucket");
+  // Same files from two clouds: the same deterministic artifact.
+  assert.equal(gcsBucket.status?.artifact?.digest, bucket.status?.artifact?.digest);
   const artifact = bucket.status?.artifact;
   assert.ok(artifact);
   assert.ok(bucket.metadata.finalizers?.includes("finalizers.fluxcd.io"));
@@ -212,7 +301,10 @@ spec: {interval: 5m0s, url: s3://my-flux-bucket/path/to/manifests, secretRef: {n
   assert.deepEqual(extracted.sort(), Object.keys(files).sort());
 
   // A NewArtifact event annotated like Flux's, and kubectl's printer columns.
-  const events = await core.listNamespacedEvent({ namespace: NS, fieldSelector: "involvedObject.name=my-s3-bucket" });
+  const events = await core.listNamespacedEvent({
+    namespace: NS,
+    fieldSelector: "involvedObject.name=my-s3-bucket",
+  });
   const newArtifact = events.items.find((e) => e.reason === "NewArtifact");
   assert.equal(newArtifact?.metadata?.annotations?.["source.toolkit.fluxcd.io/revision"], artifact.revision);
   assert.equal(newArtifact?.metadata?.annotations?.["source.toolkit.fluxcd.io/digest"], artifact.digest);
@@ -221,7 +313,10 @@ spec: {interval: 5m0s, url: s3://my-flux-bucket/path/to/manifests, secretRef: {n
   assert.match(table, /my-s3-bucket\s+.*True\s+stored artifact for revision 'sha256:/);
 
   const metrics = await (await fetch(`${controllers[0]?.url}/metrics`)).text();
-  assert.match(metrics, /gotk_reconcile_condition\{kind="Bucket",name="my-s3-bucket",namespace="flux-system",type="Ready",status="True"\} 1/);
+  assert.match(
+    metrics,
+    /gotk_reconcile_condition\{kind="Bucket",name="my-s3-bucket",namespace="flux-system",type="Ready",status="True"\} 1/,
+  );
 });
 
 test("Flux's v1 long form turns Ready; requestedAt triggers a reconcile and is echoed", async () => {
@@ -241,7 +336,13 @@ spec:
 `,
   );
   const first = await waitReady("long-form");
-  await minio.client.send(new PutObjectCommand({ Bucket: "my-flux-bucket", Key: "path/to/manifests/app/extra.yaml", Body: "x: 1\n" }));
+  await minio.client.send(
+    new PutObjectCommand({
+      Bucket: "my-flux-bucket",
+      Key: "path/to/manifests/app/extra.yaml",
+      Body: "x: 1\n",
+    }),
+  );
   const at = await requestReconcile("long-form");
   const second = await waitReady("long-form", (b) => b.status?.lastHandledReconcileAt === at);
   assert.notEqual(second.status?.artifact?.revision, first.status?.artifact?.revision);
@@ -250,7 +351,10 @@ spec:
 test("a Secret change is picked up; a bad Secret fails clearly while the old artifact is still served", async () => {
   await core.createNamespacedSecret({
     namespace: NS,
-    body: { metadata: { name: "rotating" }, stringData: { accesskey: minio.accessKey, secretkey: minio.secretKey } },
+    body: {
+      metadata: { name: "rotating" },
+      stringData: { accesskey: minio.accessKey, secretkey: minio.secretKey },
+    },
   });
   await applyYaml(
     "rotating",
@@ -261,7 +365,10 @@ spec: {interval: 2s, provider: generic, bucketName: my-flux-bucket, endpoint: "$
 `,
   );
   const good = await waitReady("rotating");
-  await core.patchNamespacedSecret({ namespace: NS, name: "rotating", body: { stringData: { secretkey: "wrong-secret-value" } } }, mergePatch);
+  await core.patchNamespacedSecret(
+    { namespace: NS, name: "rotating", body: { stringData: { secretkey: "wrong-secret-value" } } },
+    mergePatch,
+  );
   const failed = await waitFor("Ready=False", async () => {
     const b = await getBucket("rotating");
     return readyStatus(b) === "False" ? b : undefined;
@@ -269,23 +376,45 @@ spec: {interval: 2s, provider: generic, bucketName: my-flux-bucket, endpoint: "$
   const ready = failed?.status?.conditions?.find((c) => c.type === "Ready");
   assert.equal(ready?.reason, "AuthenticationFailed");
   assert.ok(!JSON.stringify(failed).includes("wrong-secret-value"), "the Secret value never reaches status");
-  assert.equal(failed?.status?.artifact?.digest, good.status?.artifact?.digest, "the last good artifact stays in status");
+  assert.equal(
+    failed?.status?.artifact?.digest,
+    good.status?.artifact?.digest,
+    "the last good artifact stays in status",
+  );
   assert.equal((await download(good.status?.artifact?.url ?? "")).status, 200, "and is still served");
-  await core.patchNamespacedSecret({ namespace: NS, name: "rotating", body: { stringData: { secretkey: minio.secretKey } } }, mergePatch);
+  await core.patchNamespacedSecret(
+    { namespace: NS, name: "rotating", body: { stringData: { secretkey: minio.secretKey } } },
+    mergePatch,
+  );
   await waitReady("rotating");
 });
 
 test("suspend stops reconciles; deleting a Bucket removes its artifacts", async () => {
   const before = await waitReady("rotating");
-  await objects.patchNamespacedCustomObject({ ...GROUP, namespace: NS, name: "rotating", body: { spec: { suspend: true } } }, mergePatch);
+  await objects.patchNamespacedCustomObject(
+    { ...GROUP, namespace: NS, name: "rotating", body: { spec: { suspend: true } } },
+    mergePatch,
+  );
   await new Promise((r) => setTimeout(r, 1000));
-  await minio.client.send(new PutObjectCommand({ Bucket: "my-flux-bucket", Key: "path/suspended.yaml", Body: "s: 1\n" }));
+  await minio.client.send(
+    new PutObjectCommand({ Bucket: "my-flux-bucket", Key: "path/suspended.yaml", Body: "s: 1\n" }),
+  );
   await requestReconcile("rotating");
   await new Promise((r) => setTimeout(r, 4000)); // two intervals
   const suspended = await getBucket("rotating");
-  assert.equal(suspended?.status?.artifact?.revision, before.status?.artifact?.revision, "no reconcile while suspended");
-  await objects.patchNamespacedCustomObject({ ...GROUP, namespace: NS, name: "rotating", body: { spec: { suspend: false } } }, mergePatch);
-  const resumed = await waitReady("rotating", (b) => b.status?.artifact?.revision !== before.status?.artifact?.revision);
+  assert.equal(
+    suspended?.status?.artifact?.revision,
+    before.status?.artifact?.revision,
+    "no reconcile while suspended",
+  );
+  await objects.patchNamespacedCustomObject(
+    { ...GROUP, namespace: NS, name: "rotating", body: { spec: { suspend: false } } },
+    mergePatch,
+  );
+  const resumed = await waitReady(
+    "rotating",
+    (b) => b.status?.artifact?.revision !== before.status?.artifact?.revision,
+  );
   const url = resumed.status?.artifact?.url ?? "";
   assert.equal((await download(url)).status, 200);
 
@@ -297,7 +426,8 @@ test("suspend stops reconciles; deleting a Bucket removes its artifacts", async 
 test("two controllers elect one leader; the standby takes over when the leader dies", async () => {
   const leases = admin.makeApiClient(CoordinationV1Api);
   const holder = async (): Promise<string | undefined> =>
-    (await leases.readNamespacedLease({ name: "bucketops-leader-election", namespace: NS })).spec?.holderIdentity;
+    (await leases.readNamespacedLease({ name: "bucketops-leader-election", namespace: NS })).spec
+      ?.holderIdentity;
   const first = controllers[0];
   assert.ok(first);
   const leaderId = await holder();
@@ -316,7 +446,15 @@ test("two controllers elect one leader; the standby takes over when the leader d
 
 test("a label selector limits which Buckets a controller sees (Flux sharding)", async () => {
   const shard = await startController(
-    ["--kubeconfig", kube.controller.kubeconfigPath, "--storage-path", path.join(work, "shard1"), "--no-leader-elect", "--watch-label-selector", "sharding.fluxcd.io/key=shard1"],
+    [
+      "--kubeconfig",
+      kube.controller.kubeconfigPath,
+      "--storage-path",
+      path.join(work, "shard1"),
+      "--no-leader-elect",
+      "--watch-label-selector",
+      "sharding.fluxcd.io/key=shard1",
+    ],
     controllerEnv(),
   );
   controllers.push(shard);
@@ -332,7 +470,10 @@ spec: {interval: 10m, provider: generic, bucketName: my-flux-bucket, endpoint: "
   assert.ok(sharded.status?.artifact?.url.startsWith(shard.url), "reconciled by the shard controller");
   const main = await getBucket("long-form");
   const mainUrl = controllers[1]?.url ?? "";
-  assert.ok(main?.status?.artifact?.url.startsWith(mainUrl), "unlabelled Buckets stay with the main controller");
+  assert.ok(
+    main?.status?.artifact?.url.startsWith(mainUrl),
+    "unlabelled Buckets stay with the main controller",
+  );
   const shardMetrics = await (await fetch(`${shard.url}/metrics`)).text();
   assert.ok(!shardMetrics.includes('name="long-form"'), "the shard never reconciled an unlabelled Bucket");
 });

@@ -17,6 +17,7 @@ import { extractTarGz } from "../../src/artifact/extract.js";
 import type { SecretData } from "../../src/credentials/secret.js";
 import { reconcile, type EngineDeps, type ReconcileResult } from "../../src/engine/reconcile.js";
 import { ArtifactStore, type BucketRef } from "../../src/storage/artifact-store.js";
+import { serviceAccountJson } from "../support/gcp-key.js";
 import { startFakeGcs, type FakeGcsServer } from "../support/fake-gcs.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 
@@ -79,20 +80,6 @@ function gcsSpec(
 }
 
 /** A syntactically valid service-account key with a fresh RSA key (never sent anywhere). */
-function serviceAccountJson(overrides: Record<string, unknown> = {}): string {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return JSON.stringify({
-    type: "service_account",
-    project_id: "bucketops-test",
-    private_key_id: "0123456789abcdef",
-    private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-    client_email: "bucketops@bucketops-test.iam.gserviceaccount.com",
-    client_id: "100000000000000000000",
-    auth_uri: "https://accounts.google.com/o/oauth2/auth",
-    token_uri: "https://oauth2.googleapis.com/token",
-    ...overrides,
-  });
-}
 
 interface Env {
   dir: string;

@@ -14,7 +14,10 @@ export interface ControllerProcess {
 }
 
 /** Starts the controller with `args` (after `controller`) and `env`, resolving once it serves. */
-export async function startController(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ControllerProcess> {
+export async function startController(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ControllerProcess> {
   const child = spawn(process.execPath, [CLI, "controller", "--storage-addr", "127.0.0.1:0", ...args], {
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -39,7 +42,11 @@ export async function startController(args: string[], env: NodeJS.ProcessEnv = {
       reject(new Error(`controller exited with ${code}:\n${out}\n${err}`));
     });
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      resolve();
+    }),
+  );
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
