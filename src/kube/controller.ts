@@ -68,8 +68,12 @@ export class BucketController {
     this.api = options.kc.makeApiClient(CustomObjectsApi);
     const list = (): Promise<KubernetesListObject<BucketResource>> => this.listAll();
     this.informer = makeInformer(options.kc, bucketsPath(options.namespace), list, options.labelSelector);
-    this.informer.on("add", (obj) => { this.observe(obj, true); });
-    this.informer.on("update", (obj) => { this.observe(obj, false); });
+    this.informer.on("add", (obj) => {
+      this.observe(obj, true);
+    });
+    this.informer.on("update", (obj) => {
+      this.observe(obj, false);
+    });
     this.informer.on("delete", (obj) => {
       const key = objectKey(obj);
       this.seen.delete(key);

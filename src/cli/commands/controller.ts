@@ -105,9 +105,15 @@ export function registerController(program: Command): void {
       });
       process.stdout.write(`bucketops controller serving artifacts on ${runtime.url}\n`);
       const reason = await new Promise<string>((resolve) => {
-        process.once("SIGINT", () => { resolve("SIGINT"); });
-        process.once("SIGTERM", () => { resolve("SIGTERM"); });
-        void runtime.lost.then(() => { resolve("lost leadership"); });
+        process.once("SIGINT", () => {
+          resolve("SIGINT");
+        });
+        process.once("SIGTERM", () => {
+          resolve("SIGTERM");
+        });
+        void runtime.lost.then(() => {
+          resolve("lost leadership");
+        });
       });
       logger.info({ reason }, "shutting down");
       await runtime.close();
