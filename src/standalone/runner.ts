@@ -8,6 +8,7 @@ import { bucketKey, type BucketObject } from "../api/bucket.js";
 import { normalizeSpec } from "../api/normalize.js";
 import { initialStatus } from "../api/status.js";
 import type { SecretData } from "../credentials/secret.js";
+import type { ReconcileMetrics } from "../engine/metrics.js";
 import { reconcile, type EngineDeps, type ReconcileResult } from "../engine/reconcile.js";
 import type { ArtifactStore } from "../storage/artifact-store.js";
 import { loadFolder, type FolderProblem } from "./config-folder.js";
@@ -27,6 +28,8 @@ export interface RunnerOptions {
   watch?: boolean;
   /** Extra engine dependencies (tests, benchmarks). */
   engine?: Partial<EngineDeps>;
+  /** Prometheus recorder, when the runtime serves /metrics. */
+  metrics?: ReconcileMetrics;
 }
 
 interface Entry {
@@ -200,6 +203,7 @@ export class StandaloneRunner {
     const { namespace, name } = entry.object.metadata;
     await this.options.store.remove({ namespace, name });
     await this.states.remove(namespace, name);
+    this.options.metrics?.forget({ namespace, name });
     await rm(path.join(this.cacheRoot(), namespace, name), { recursive: true, force: true });
     this.options.logger.info({ bucket: key }, "Bucket removed from the folder; its artifacts were deleted");
   }
@@ -265,6 +269,7 @@ export class StandaloneRunner {
         event.message,
       );
     }
+    this.options.metrics?.observe({ namespace, name }, result);
     entry.failures = result.outcome === "failed" ? entry.failures + 1 : 0;
     const interval = result.spec?.intervalMs;
     if (result.outcome === "failed" && interval !== undefined)

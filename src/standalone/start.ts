@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { createReconcileMetrics } from "../engine/metrics.js";
 import type { EngineDeps } from "../engine/reconcile.js";
 import { ArtifactStore } from "../storage/artifact-store.js";
 import { createArtifactServer, parseListenAddress } from "../storage/http-server.js";
@@ -44,7 +46,10 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     retentionRecords: options.retentionRecords,
     retentionTtlMs: options.retentionTtlMs,
   });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   const runner = new StandaloneRunner({
+    metrics: createReconcileMetrics(registry),
     configDir: path.resolve(options.configDir),
     storageRoot,
     store,
@@ -56,6 +61,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
   });
   const app = await createArtifactServer({ root: storageRoot, logger: options.logger });
   registerApi(app, runner);
+  app.get("/metrics", async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   const { host, port } = parseListenAddress(options.listen);
   await app.listen({ host, port });
   const address = app.server.address() as AddressInfo;

@@ -114,6 +114,13 @@ test("bucketops run serves a verifiable artifact, and the CLI drives it", async 
     ]);
     for (const key of extracted) assert.equal(await readFile(path.join(out, key), "utf8"), files[key]);
 
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /gotk_reconcile_condition\{kind="Bucket",name="e2e",namespace="team-a",type="Ready",status="True"\} 1/,
+    );
+    assert.match(metrics, /bucketops_objects_fetched_total\{kind="Bucket",name="e2e",namespace="team-a"\} 3/);
+
     // CLI: get buckets (table and json)
     const table = await runCli(["get", "buckets", "--server", server.url]);
     assert.equal(table.code, 0, table.stderr);
