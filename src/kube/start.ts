@@ -1,14 +1,11 @@
 // Wires the in-cluster runtime: artifact server (+ /metrics, /readyz), leader election, the Bucket controller.
 import os from "node:os";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { Registry, collectDefaultMetrics } from "prom-client";
 import { createReconcileMetrics } from "../engine/metrics.js";
-import { ArtifactStore } from "../storage/artifact-store.js";
-import { createArtifactServer, parseListenAddress } from "../storage/http-server.js";
+import { createServing } from "../storage/serving.js";
 import { BucketController } from "./controller.js";
 import { kubeEventRecorder } from "./events.js";
 import { startLeaderElection, type LeaderHandle } from "./leader-election.js";
@@ -55,15 +52,8 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
   const logger = options.logger;
   const storageRoot = path.resolve(options.storagePath);
 
-  let baseUrl = "";
-  const store = new ArtifactStore({
-    root: storageRoot,
-    baseUrl: () => baseUrl,
-    retentionRecords: options.retentionRecords,
-    retentionTtlMs: options.retentionTtlMs,
-  });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const serving = await createServing({ ...options, storageRoot });
+  const { store, registry, app } = serving;
   const controller = new BucketController({
     kc,
     store,
@@ -79,18 +69,12 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
   });
 
   let leader: LeaderHandle | undefined;
-  const app = await createArtifactServer({ root: storageRoot, logger });
-  app.get("/metrics", async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   app.get("/readyz", async (_req, reply) =>
     controller.isSynced() || (leader !== undefined && !leader.isLeader())
       ? { status: "ok" }
       : reply.code(503).send({ status: "waiting for the first Bucket list" }),
   );
-  const { host, port } = parseListenAddress(options.storageAddr);
-  await app.listen({ host, port });
-  const address = app.server.address() as AddressInfo;
-  const listening = `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${address.port}`;
-  baseUrl = options.storageAdvAddr ? withScheme(options.storageAdvAddr) : listening;
+  const listening = await serving.listen(options.storageAddr, options.storageAdvAddr);
 
   let lost: Promise<void> = new Promise(() => undefined);
   if (options.leaderElect) {
@@ -108,10 +92,7 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
   } else {
     await controller.start();
   }
-  logger.info(
-    { url: listening, advertised: baseUrl, identity, leaderElect: options.leaderElect },
-    "bucketops controller started",
-  );
+  logger.info({ url: listening, identity, leaderElect: options.leaderElect }, "bucketops controller started");
 
   return {
     app,
@@ -124,8 +105,4 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
       await app.close();
     },
   };
-}
-
-function withScheme(address: string): string {
-  return /^https?:\/\//.test(address) ? address : `http://${address}`;
 }

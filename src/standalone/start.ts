@@ -1,13 +1,11 @@
 // Wires the standalone runtime: artifact store + HTTP server + folder runner.
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { Registry, collectDefaultMetrics } from "prom-client";
 import { createReconcileMetrics } from "../engine/metrics.js";
 import type { EngineDeps } from "../engine/reconcile.js";
-import { ArtifactStore } from "../storage/artifact-store.js";
-import { createArtifactServer, parseListenAddress } from "../storage/http-server.js";
+import type { ArtifactStore } from "../storage/artifact-store.js";
+import { createServing } from "../storage/serving.js";
 import { registerApi } from "./api.js";
 import { StandaloneRunner } from "./runner.js";
 
@@ -39,15 +37,8 @@ export interface StandaloneHandle {
 /** Starts serving and reconciling; resolves once the server listens and the folder has been read. */
 export async function startStandalone(options: StandaloneOptions): Promise<StandaloneHandle> {
   const storageRoot = path.resolve(options.storageRoot);
-  let baseUrl = "";
-  const store = new ArtifactStore({
-    root: storageRoot,
-    baseUrl: () => baseUrl,
-    retentionRecords: options.retentionRecords,
-    retentionTtlMs: options.retentionTtlMs,
-  });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const serving = await createServing({ ...options, storageRoot });
+  const { store, registry, app } = serving;
   const runner = new StandaloneRunner({
     metrics: createReconcileMetrics(registry),
     configDir: path.resolve(options.configDir),
@@ -59,16 +50,8 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     watch: options.watch,
     engine: options.engine,
   });
-  const app = await createArtifactServer({ root: storageRoot, logger: options.logger });
   registerApi(app, runner);
-  app.get("/metrics", async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  const { host, port } = parseListenAddress(options.listen);
-  await app.listen({ host, port });
-  const address = app.server.address() as AddressInfo;
-  const shownHost =
-    host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
-  const url = `http://${shownHost}:${address.port}`;
-  baseUrl = advertisedUrl(options.advertiseAddress, url);
+  const url = await serving.listen(options.listen, options.advertiseAddress);
   await runner.start();
   return {
     app,
@@ -80,9 +63,4 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
       await app.close();
     },
   };
-}
-
-function advertisedUrl(advertise: string | undefined, listening: string): string {
-  if (advertise === undefined || advertise === "") return listening;
-  return /^https?:\/\//.test(advertise) ? advertise : `http://${advertise}`;
 }

@@ -1,18 +1,14 @@
 // `bucketops controller`: the Kubernetes controller (in a cluster, or against any kubeconfig).
 import type { Command } from "commander";
 import { startControllerRuntime } from "../../kube/start.js";
-import { durationFlag, positiveInt } from "../flags.js";
+import { durationOption, withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { createLogger } from "../logger.js";
 
-interface ControllerFlags {
+interface ControllerFlags extends ReconcileFlags {
   kubeconfig?: string;
   storagePath: string;
   storageAddr: string;
   storageAdvAddr?: string;
-  concurrent: number;
-  concurrency: number;
-  artifactRetentionRecords: number;
-  artifactRetentionTtl: number;
   watchLabelSelector?: string;
   watchNamespace?: string;
   leaderElect: boolean;
@@ -25,8 +21,7 @@ interface ControllerFlags {
 }
 
 export function registerController(program: Command): void {
-  program
-    .command("controller")
+  withReconcileFlags(program.command("controller"))
     .description("run the Kubernetes controller for source.toolkit.fluxcd.io Buckets")
     .option(
       "--kubeconfig <path>",
@@ -42,20 +37,6 @@ export function registerController(program: Command): void {
       "--storage-adv-addr <addr>",
       "host[:port] or URL written into artifact URLs, e.g. bucketops.flux-system.svc.cluster.local.",
     )
-    .option("--concurrent <n>", "Buckets reconciled at the same time", positiveInt, 4)
-    .option("--concurrency <n>", "parallel downloads per Bucket", positiveInt, 32)
-    .option(
-      "--artifact-retention-records <n>",
-      "artifacts kept per Bucket, the current one included",
-      positiveInt,
-      2,
-    )
-    .option(
-      "--artifact-retention-ttl <duration>",
-      "age after which older artifacts are deleted",
-      durationFlag,
-      60_000,
-    )
     .option(
       "--watch-label-selector <selector>",
       "only Buckets with these labels (sharding: sharding.fluxcd.io/key=shard1)",
@@ -68,19 +49,23 @@ export function registerController(program: Command): void {
       process.env.RUNTIME_NAMESPACE ?? "flux-system",
     )
     .option("--leader-election-id <name>", "name of the leader Lease", "bucketops-leader-election")
-    .option(
-      "--leader-election-lease-duration <duration>",
-      "how long a lease lasts without renewal",
-      durationFlag,
-      15_000,
+    .addOption(
+      durationOption(
+        "--leader-election-lease-duration <duration>",
+        "how long a lease lasts without renewal",
+        "15s",
+      ),
     )
-    .option(
-      "--leader-election-renew-deadline <duration>",
-      "how long the leader retries renewing before it steps down",
-      durationFlag,
-      10_000,
+    .addOption(
+      durationOption(
+        "--leader-election-renew-deadline <duration>",
+        "how long the leader retries renewing before it steps down",
+        "10s",
+      ),
     )
-    .option("--leader-election-retry-period <duration>", "pause between lease attempts", durationFlag, 2_000)
+    .addOption(
+      durationOption("--leader-election-retry-period <duration>", "pause between lease attempts", "2s"),
+    )
     .option("--log-level <level>", "debug, info, warn or error", "info")
     .action(async (flags: ControllerFlags) => {
       const logger = createLogger(flags.logLevel);

@@ -1,25 +1,20 @@
 // `bucketops run`: the standalone runtime.
 import type { Command } from "commander";
 import { startStandalone } from "../../standalone/start.js";
-import { durationFlag, positiveInt } from "../flags.js";
+import { withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { createLogger } from "../logger.js";
 
-interface RunFlags {
+interface RunFlags extends ReconcileFlags {
   config: string;
   storage: string;
   listen: string;
   storageAdvAddr?: string;
-  concurrency: number;
-  concurrent: number;
-  artifactRetentionRecords: number;
-  artifactRetentionTtl: number;
   logLevel: string;
   watch: boolean;
 }
 
 export function registerRun(program: Command): void {
-  program
-    .command("run")
+  withReconcileFlags(program.command("run"))
     .description(
       "reconcile every Bucket in a folder of YAML and serve their artifacts, an API and a dashboard",
     )
@@ -29,20 +24,6 @@ export function registerRun(program: Command): void {
     .option(
       "--storage-adv-addr <addr>",
       "host[:port] or URL written into artifact URLs (default: the listen address)",
-    )
-    .option("--concurrency <n>", "parallel downloads per Bucket", positiveInt, 32)
-    .option("--concurrent <n>", "Buckets reconciled at the same time", positiveInt, 4)
-    .option(
-      "--artifact-retention-records <n>",
-      "artifacts kept per Bucket, the current one included",
-      positiveInt,
-      2,
-    )
-    .option(
-      "--artifact-retention-ttl <duration>",
-      "age after which older artifacts are deleted",
-      durationFlag,
-      60_000,
     )
     .option("--log-level <level>", "debug, info, warn or error", "info")
     .option("--no-watch", "do not watch the folder for edits")
