@@ -1,0 +1,513 @@
+// `npm run bench`: bucketops vs rclone vs a raw parallel-GET loop against a local MinIO, plus the scale run.
+// Flags: --datasets A,B  --repeat N (best of N for cold runs)  --scale-minutes M (0 skips the scale run)
+//        --scale-buckets N  --no-rclone  --label TEXT  --out FILE
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import { startBenchMinio, type BenchMinio } from "./minio.js";
+import { runScale, type ScaleResult } from "./scale.js";
+import type { ServerArgs, WorkerArgs, WorkerResult } from "./worker.js";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const WORKER = path.join(repoRoot, "dist/bench/worker.js");
+const CLI = path.join(repoRoot, "dist/src/cli/main.js");
+const BUCKET = "bench";
+
+const { values: flags } = parseArgs({
+  options: {
+    datasets: { type: "string", default: "A,B" },
+    repeat: { type: "string", default: "1" },
+    "scale-minutes": { type: "string", default: "2" },
+    "scale-buckets": { type: "string", default: "1000" },
+    "no-rclone": { type: "boolean", default: false },
+    label: { type: "string", default: "" },
+    out: { type: "string", default: path.join(repoRoot, "bench/results/latest.json") },
+  },
+});
+const repeat = Math.max(1, Number(flags.repeat));
+
+interface Dataset {
+  name: string;
+  prefix: string;
+  count: number;
+  size: number;
+  describe: string;
+  key(i: number): string;
+  body(i: number, version: number): Buffer;
+  rawConcurrency: number[];
+}
+
+const DATASETS: Record<string, Dataset> = {
+  A: {
+    name: "A",
+    prefix: "a/",
+    count: 10_000,
+    size: 4096,
+    describe: "10,000 × 4 KiB text objects in nested folders (10 × 10 × 100)",
+    key: (i) => `a/team-${i % 10}/app-${Math.floor(i / 10) % 10}/manifest-${String(i).padStart(5, "0")}.yaml`,
+    body: (i, version) => textBody(i, version, 4096),
+    rawConcurrency: [8, 16, 32],
+  },
+  B: {
+    name: "B",
+    prefix: "b/",
+    count: 200,
+    size: 5 * 2 ** 20,
+    describe: "200 × 5 MiB incompressible (random) objects",
+    key: (i) => `b/charts/chart-${String(i).padStart(3, "0")}.tgz`,
+    body: () => randomBytes(5 * 2 ** 20),
+    rawConcurrency: [4, 8, 16],
+  },
+};
+
+function textBody(i: number, version: number, size: number): Buffer {
+  const line = `# object ${i} version ${version}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-${i}}\ndata:\n`;
+  let text = line;
+  for (let n = 0; text.length < size; n++) text += `  key${n}: ${randomBytes(12).toString("hex")}\n`;
+  return Buffer.from(text.slice(0, size));
+}
+
+interface Row {
+  dataset: string;
+  tool: "bucketops" | "rclone" | "raw";
+  scenario: "cold" | "no-change" | "one-changed" | "1%-changed";
+  wallS: number;
+  cpuS: number;
+  peakRssMiB: number;
+  getRequests: number;
+  listRequests: number;
+  /** From MinIO's own metrics: GetObject, ListObjects(V1/V2), HeadObject requests during the run. */
+  server: { get: number; list: number; head: number };
+  objects: number;
+  bytes: number;
+  objectsPerS: number;
+  mbPerS: number;
+  note?: string;
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+function runChild(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: env ?? process.env });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.slice(0, 2).join(" ")} exited ${code}: ${err.slice(-2000)}`));
+    });
+  });
+}
+
+async function worker(args: WorkerArgs): Promise<WorkerResult> {
+  const out = await runChild(process.execPath, [WORKER, JSON.stringify(args)]);
+  return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as WorkerResult;
+}
+
+async function serverDelta<T>(
+  minio: BenchMinio,
+  run: () => Promise<T>,
+): Promise<{ result: T; server: Row["server"] }> {
+  const before = await minio.requestCounts();
+  const result = await run();
+  await new Promise((r) => setTimeout(r, 200));
+  const after = await minio.requestCounts();
+  const d = (...apis: string[]): number =>
+    apis.reduce((sum, api) => sum + (after.get(api) ?? 0) - (before.get(api) ?? 0), 0);
+  return {
+    result,
+    server: { get: d("getobject"), list: d("listobjectsv2", "listobjectsv1"), head: d("headobject") },
+  };
+}
+
+function row(
+  dataset: Dataset,
+  tool: Row["tool"],
+  scenario: Row["scenario"],
+  r: WorkerResult,
+  server: Row["server"],
+  note?: string,
+): Row {
+  const wallS = r.wallMs / 1000;
+  const out: Row = {
+    dataset: dataset.name,
+    tool,
+    scenario,
+    wallS,
+    cpuS: r.cpuMs / 1000,
+    peakRssMiB: r.peakRssMiB,
+    getRequests: r.getRequests,
+    listRequests: r.listRequests,
+    server,
+    objects: r.objects,
+    bytes: r.bytes,
+    objectsPerS: r.objects / wallS,
+    mbPerS: r.bytes / 1e6 / wallS,
+  };
+  if (note) out.note = note;
+  return out;
+}
+
+// ---- rclone ----
+
+function ensureRclone(): string | undefined {
+  const found = (): string | undefined => {
+    try {
+      return execFileSync("sh", ["-c", "command -v rclone"], { encoding: "utf8" }).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  let bin = found();
+  if (!bin && process.getuid?.() === 0) {
+    log("rclone is missing; installing the Debian package (apt-get install -y rclone)");
+    try {
+      execFileSync("apt-get", ["install", "-y", "rclone"], { stdio: "ignore" });
+    } catch {
+      try {
+        execFileSync("sh", ["-c", "apt-get update && apt-get install -y rclone"], { stdio: "ignore" });
+      } catch {
+        /* reported below */
+      }
+    }
+    bin = found();
+  }
+  if (!bin) log("rclone is MISSING (install it: apt-get install -y rclone); the rclone columns are skipped");
+  return bin;
+}
+
+async function rclone(
+  bin: string,
+  minio: BenchMinio,
+  dataset: Dataset,
+  dest: string,
+  concurrency: number,
+): Promise<WorkerResult> {
+  const timeFile = path.join(os.tmpdir(), `bench-time-${process.pid}`);
+  const env: NodeJS.ProcessEnv & { RCLONE_CONFIG: string } = {
+    ...process.env,
+    RCLONE_CONFIG: path.join(os.tmpdir(), "bench-rclone-empty.conf"),
+    RCLONE_CONFIG_BENCH_TYPE: "s3",
+    RCLONE_CONFIG_BENCH_PROVIDER: "Minio",
+    RCLONE_CONFIG_BENCH_ENDPOINT: minio.url,
+    RCLONE_CONFIG_BENCH_REGION: "us-east-1",
+    RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: "true",
+    RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: minio.accessKey,
+    RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: minio.secretKey,
+  };
+  delete env.AWS_CA_BUNDLE; // rclone cannot add a CA bundle to its own transport, and the endpoint is http
+  await writeFile(env.RCLONE_CONFIG, "");
+  const started = performance.now();
+  await runChild(
+    "/usr/bin/time",
+    [
+      "-f",
+      "%U %S %M",
+      "-o",
+      timeFile,
+      bin,
+      "sync",
+      `bench:${BUCKET}/${dataset.prefix}`,
+      dest,
+      "--checksum", // compare by ETag (MD5) from the listing, as bucketops does; no HEAD per object
+      "--fast-list", // one recursive listing, as bucketops does
+      "--transfers",
+      String(concurrency),
+      "--checkers",
+      String(concurrency),
+      "--stats-one-line",
+      "--stats",
+      "0",
+      "-v",
+    ],
+    env,
+  );
+  const wallMs = performance.now() - started;
+  const [user, sys, maxKb] = (await readFile(timeFile, "utf8")).trim().split("\n").at(-1)?.split(" ") ?? [];
+  await rm(timeFile, { force: true });
+  return {
+    wallMs,
+    cpuMs: (Number(user) + Number(sys)) * 1000,
+    peakRssMiB: Number(maxKb) / 1024,
+    objects: dataset.count,
+    bytes: 0,
+    listRequests: 0,
+    getRequests: 0,
+  };
+}
+
+// ---- the run ----
+
+async function upload(minio: BenchMinio, items: [string, Buffer][]): Promise<void> {
+  const limit = pLimit(16);
+  await Promise.all(
+    items.map(([Key, Body]) =>
+      limit(() => minio.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }))),
+    ),
+  );
+}
+
+async function benchDataset(
+  minio: BenchMinio,
+  dataset: Dataset,
+  work: string,
+  rcloneBin: string | undefined,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  log(`${dataset.name}: uploading ${dataset.describe}`);
+  const t0 = Date.now();
+  for (let start = 0; start < dataset.count; start += 1000) {
+    const batch: [string, Buffer][] = [];
+    for (let i = start; i < Math.min(dataset.count, start + 1000); i++)
+      batch.push([dataset.key(i), dataset.body(i, 0)]);
+    await upload(minio, batch);
+  }
+  log(`${dataset.name}: uploaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const server: ServerArgs = {
+    url: minio.url,
+    endpoint: minio.endpoint,
+    accessKey: minio.accessKey,
+    secretKey: minio.secretKey,
+    bucket: BUCKET,
+    prefix: dataset.prefix,
+  };
+  const bucketops = async (workDir: string): Promise<{ result: WorkerResult; server: Row["server"] }> =>
+    serverDelta(minio, () => worker({ ...server, mode: "bucketops", workDir }));
+
+  // Cold: best of `repeat` runs, each with an empty cache; the last one's state is kept for the next scenarios.
+  let workDir = "";
+  const colds: { result: WorkerResult; server: Row["server"] }[] = [];
+  for (let n = 0; n < repeat; n++) {
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+    workDir = path.join(work, `${dataset.name}-bucketops-${n}`);
+    colds.push(await bucketops(workDir));
+    log(`${dataset.name}: bucketops cold ${(colds.at(-1)?.result.wallMs ?? 0).toFixed(0)} ms`);
+  }
+  const cold = colds.reduce((a, b) => (b.result.wallMs < a.result.wallMs ? b : a));
+  rows.push(row(dataset, "bucketops", "cold", cold.result, cold.server));
+
+  const raws: { result: WorkerResult; server: Row["server"]; c: number }[] = [];
+  for (const c of dataset.rawConcurrency) {
+    for (let n = 0; n < repeat; n++) {
+      const outDir = path.join(work, `${dataset.name}-raw`);
+      await rm(outDir, { recursive: true, force: true });
+      raws.push({
+        ...(await serverDelta(minio, () => worker({ ...server, mode: "raw", outDir, concurrency: c }))),
+        c,
+      });
+      log(`${dataset.name}: raw GET loop ×${c}: ${(raws.at(-1)?.result.wallMs ?? 0).toFixed(0)} ms`);
+      await rm(outDir, { recursive: true, force: true });
+    }
+  }
+  const raw = raws.reduce((a, b) => (b.result.wallMs < a.result.wallMs ? b : a));
+  rows.push(
+    row(
+      dataset,
+      "raw",
+      "cold",
+      raw.result,
+      raw.server,
+      `undici, ${raw.c} connections (best of ${dataset.rawConcurrency.join("/")})`,
+    ),
+  );
+
+  const rcloneDest = path.join(work, `${dataset.name}-rclone`);
+  const rcloneRun = async (scenario: Row["scenario"]): Promise<void> => {
+    if (!rcloneBin) return;
+    const r = await serverDelta(minio, () => rclone(rcloneBin, minio, dataset, rcloneDest, 32));
+    r.result.getRequests = r.server.get;
+    r.result.listRequests = r.server.list;
+    r.result.bytes = r.server.get * dataset.size;
+    rows.push(
+      row(dataset, "rclone", scenario, r.result, r.server, "--checksum --fast-list, 32 transfers/checkers"),
+    );
+    log(`${dataset.name}: rclone ${scenario} ${r.result.wallMs.toFixed(0)} ms`);
+  };
+  if (rcloneBin) {
+    const runs: number[] = [];
+    for (let n = 0; n < repeat; n++) {
+      await rm(rcloneDest, { recursive: true, force: true });
+      await rcloneRun("cold");
+      runs.push(rows.length - 1);
+      if (n > 0) {
+        // keep the best cold row only
+        const [prev, cur] = [rows[runs[0] ?? 0], rows.at(-1)];
+        if (prev && cur && cur.wallS < prev.wallS) rows[runs[0] ?? 0] = cur;
+        rows.pop();
+      }
+    }
+  }
+
+  const noChange = await bucketops(workDir);
+  rows.push(row(dataset, "bucketops", "no-change", noChange.result, noChange.server));
+  await rcloneRun("no-change");
+
+  await upload(minio, [[dataset.key(7), dataset.body(7, 1)]]);
+  const one = await bucketops(workDir);
+  rows.push(row(dataset, "bucketops", "one-changed", one.result, one.server));
+  await rcloneRun("one-changed");
+
+  const step = 100;
+  const changed: [string, Buffer][] = [];
+  for (let i = 3; i < dataset.count; i += step) changed.push([dataset.key(i), dataset.body(i, 2)]);
+  await upload(minio, changed);
+  const pct = await bucketops(workDir);
+  rows.push(
+    row(dataset, "bucketops", "1%-changed", pct.result, pct.server, `${changed.length} objects changed`),
+  );
+  await rcloneRun("1%-changed");
+
+  await rm(workDir, { recursive: true, force: true });
+  await rm(rcloneDest, { recursive: true, force: true });
+  return rows;
+}
+
+function table(rows: Row[]): string {
+  const head = [
+    "data",
+    "tool",
+    "scenario",
+    "wall s",
+    "CPU s",
+    "peak RSS MiB",
+    "GET",
+    "LIST",
+    "MinIO GET/LIST/HEAD",
+    "obj/s",
+    "MB/s",
+  ];
+  const lines = rows.map((r) => [
+    r.dataset,
+    r.tool,
+    r.scenario,
+    r.wallS.toFixed(2),
+    r.cpuS.toFixed(2),
+    r.peakRssMiB.toFixed(0),
+    String(r.getRequests),
+    String(r.listRequests),
+    `${r.server.get}/${r.server.list}/${r.server.head}`,
+    r.objectsPerS.toFixed(0),
+    r.mbPerS.toFixed(1),
+  ]);
+  const all = [head, ...lines];
+  const widths = head.map((_, i) => Math.max(...all.map((l) => (l[i] ?? "").length)));
+  const fmt = (l: string[]): string => `| ${l.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [fmt(head), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...lines.map(fmt)].join("\n");
+}
+
+function ratios(rows: Row[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const find = (d: string, t: Row["tool"], s: Row["scenario"]): Row | undefined =>
+    rows.find((r) => r.dataset === d && r.tool === t && r.scenario === s);
+  for (const d of new Set(rows.map((r) => r.dataset))) {
+    const cold = find(d, "bucketops", "cold");
+    if (!cold) continue;
+    const raw = find(d, "raw", "cold");
+    if (raw) out[`${d} cold bucketops/raw`] = cold.wallS / raw.wallS;
+    for (const s of ["cold", "one-changed"] as const) {
+      const b = find(d, "bucketops", s);
+      const r = find(d, "rclone", s);
+      if (b && r) out[`${d} ${s} bucketops/rclone`] = b.wallS / r.wallS;
+    }
+    const one = find(d, "bucketops", "one-changed");
+    if (one) out[`${d} cold/one-changed speedup`] = cold.wallS / one.wallS;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run 'npm run bench' (it builds it)`);
+  const work = await mkdtemp(path.join(os.tmpdir(), "bucketops-bench-"));
+  const rcloneBin = flags["no-rclone"] ? undefined : ensureRclone();
+  const minio = await startBenchMinio();
+  const rows: Row[] = [];
+  let scale: ScaleResult | undefined;
+  try {
+    await minio.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    // Anonymous read for the raw GET loop, so it needs no signing.
+    await minio.client.send(
+      new PutBucketPolicyCommand({
+        Bucket: BUCKET,
+        Policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: ["*"] },
+              Action: ["s3:GetObject"],
+              Resource: [`arn:aws:s3:::${BUCKET}/*`],
+            },
+          ],
+        }),
+      }),
+    );
+    for (const name of flags.datasets.split(",").map((s) => s.trim().toUpperCase())) {
+      const dataset = DATASETS[name];
+      if (!dataset) throw new Error(`unknown dataset ${name}`);
+      rows.push(...(await benchDataset(minio, dataset, work, rcloneBin)));
+    }
+  } finally {
+    await minio.stop();
+  }
+  const minutes = Number(flags["scale-minutes"]);
+  if (minutes > 0) {
+    const scaleDir = path.join(work, "scale");
+    await mkdir(scaleDir, { recursive: true });
+    scale = await runScale(
+      {
+        workDir: scaleDir,
+        buckets: Number(flags["scale-buckets"]),
+        objectsPerBucket: 100,
+        steadyMinutes: minutes,
+        cli: CLI,
+      },
+      log,
+    );
+  }
+  await rm(work, { recursive: true, force: true });
+
+  const result = {
+    label: flags.label,
+    at: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? "",
+      memGiB: os.totalmem() / 2 ** 30,
+      node: process.version,
+    },
+    rclone: rcloneBin ? execFileSync(rcloneBin, ["version"], { encoding: "utf8" }).split("\n")[0] : "missing",
+    datasets: Object.fromEntries(
+      flags.datasets.split(",").map((n) => [n, DATASETS[n.trim().toUpperCase()]?.describe]),
+    ),
+    rows,
+    ratios: ratios(rows),
+    scale,
+  };
+  process.stdout.write(`\n${table(rows)}\n\n`);
+  for (const [k, v] of Object.entries(result.ratios)) process.stdout.write(`${k}: ${v.toFixed(2)}\n`);
+  if (scale) {
+    process.stdout.write(
+      `\nscale: ${scale.buckets} Buckets × ${scale.objectsPerBucket} objects (${scale.source}), 5m interval: initial sync ` +
+        `${scale.initialSyncS.toFixed(1)} s (${scale.initialCpuS.toFixed(1)} CPU s, peak RSS ${scale.initialPeakRssMiB.toFixed(0)} MiB); ` +
+        `steady ${scale.steadyMinutes} min: ${scale.steadyCpuPercent.toFixed(2)} % CPU, RSS ` +
+        `${scale.steadyRssMiB.min.toFixed(0)}–${scale.steadyRssMiB.max.toFixed(0)} MiB\n`,
+    );
+  }
+  await mkdir(path.dirname(flags.out), { recursive: true });
+  await writeFile(flags.out, `${JSON.stringify(result, null, 2)}\n`);
+  log(`results written to ${flags.out}`);
+}
+
+await main();

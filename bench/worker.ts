@@ -1,0 +1,161 @@
+// One benchmark scenario in its own process, so peak RSS (VmHWM) belongs to that scenario alone.
+// Compiled with tsconfig.bench.json and run as plain `node dist/bench/worker.js '<json>'`, as the CLI runs.
+import { createWriteStream, readFileSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { pino } from "pino";
+import { Pool } from "undici";
+import { initialStatus, type BucketStatus } from "../src/api/status.js";
+import { reconcile } from "../src/engine/reconcile.js";
+import { ArtifactStore } from "../src/storage/artifact-store.js";
+
+export interface ServerArgs {
+  url: string;
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  prefix: string;
+}
+
+export type WorkerArgs =
+  | (ServerArgs & { mode: "bucketops"; workDir: string; concurrency?: number })
+  | (ServerArgs & { mode: "raw"; outDir: string; concurrency: number });
+
+export interface WorkerResult {
+  wallMs: number;
+  cpuMs: number;
+  peakRssMiB: number;
+  objects: number;
+  bytes: number;
+  listRequests: number;
+  getRequests: number;
+  outcome?: string;
+  digest?: string;
+}
+
+function peakRssMiB(): number {
+  // VmHWM is the process's resident-set high-water mark.
+  const status = readFileSync("/proc/self/status", "utf8");
+  const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+  return kb ? Number(kb) / 1024 : process.memoryUsage().rss / 2 ** 20;
+}
+
+async function runBucketops(args: Extract<WorkerArgs, { mode: "bucketops" }>): Promise<WorkerResult> {
+  const statusFile = path.join(args.workDir, "status.json");
+  let status: BucketStatus;
+  try {
+    status = JSON.parse(await readFile(statusFile, "utf8")) as BucketStatus;
+  } catch {
+    status = initialStatus();
+  }
+  const store = new ArtifactStore({
+    root: path.join(args.workDir, "storage"),
+    baseUrl: "http://127.0.0.1:1",
+    retentionRecords: 2,
+    retentionTtlMs: 60_000,
+  });
+  const spec = {
+    provider: "generic",
+    bucketName: args.bucket,
+    endpoint: args.endpoint,
+    insecure: true,
+    prefix: args.prefix,
+    interval: "5m",
+    timeout: "10m",
+    secretRef: { name: "creds" },
+  };
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const result = await reconcile(
+    { ref: { namespace: "bench", name: "bucket" }, generation: 1, spec, status },
+    {
+      store,
+      readSecret: () => Promise.resolve({ accesskey: args.accessKey, secretkey: args.secretKey }),
+      cacheRoot: path.join(args.workDir, "cache"),
+      logger: pino({ level: "silent" }),
+      concurrency: args.concurrency ?? 32,
+    },
+  );
+  const used = process.cpuUsage(cpu);
+  const wallMs = performance.now() - started;
+  if (result.outcome === "failed" || result.outcome === "stalled") {
+    throw new Error(`reconcile ${result.outcome}: ${result.error?.message ?? ""}`);
+  }
+  await writeFile(statusFile, JSON.stringify(result.status));
+  return {
+    wallMs,
+    cpuMs: (used.user + used.system) / 1000,
+    peakRssMiB: peakRssMiB(),
+    objects: result.stats.objects,
+    bytes: result.stats.bytesDownloaded,
+    listRequests: result.stats.listRequests,
+    getRequests: result.stats.getRequests,
+    outcome: result.outcome,
+    digest: result.status.artifact?.digest ?? "",
+  };
+}
+
+/** The physical ceiling: one SDK listing, then plain parallel GETs (anonymous read) with undici, bodies to files. */
+async function runRaw(args: Extract<WorkerArgs, { mode: "raw" }>): Promise<WorkerResult> {
+  await mkdir(args.outDir, { recursive: true });
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const client = new S3Client({
+    endpoint: args.url,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: args.accessKey, secretAccessKey: args.secretKey },
+  });
+  const keys: string[] = [];
+  let listRequests = 0;
+  let token: string | undefined;
+  do {
+    listRequests++;
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: args.bucket, Prefix: args.prefix, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith("/")) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  client.destroy();
+
+  const pool = new Pool(args.url, { connections: args.concurrency, pipelining: 1 });
+  let bytes = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < keys.length; i = next++) {
+      const key = keys[i] ?? "";
+      const res = await pool.request({
+        method: "GET",
+        path: `/${args.bucket}/${key.split("/").map(encodeURIComponent).join("/")}`,
+      });
+      if (res.statusCode !== 200) throw new Error(`GET ${key}: HTTP ${res.statusCode}`);
+      const out = createWriteStream(path.join(args.outDir, String(i)));
+      await pipeline(res.body, out);
+      bytes += out.bytesWritten;
+    }
+  };
+  await Promise.all(Array.from({ length: args.concurrency }, worker));
+  await pool.close();
+  const used = process.cpuUsage(cpu);
+  return {
+    wallMs: performance.now() - started,
+    cpuMs: (used.user + used.system) / 1000,
+    peakRssMiB: peakRssMiB(),
+    objects: keys.length,
+    bytes,
+    listRequests,
+    getRequests: keys.length,
+  };
+}
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2] ?? "{}") as WorkerArgs;
+  const result = args.mode === "raw" ? await runRaw(args) : await runBucketops(args);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+await main();
