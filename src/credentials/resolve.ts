@@ -3,12 +3,15 @@ import type { BucketSpec } from "../api/normalize.js";
 import { azureCredentialsFromSecret, type AzureCredentialConfig } from "./azure.js";
 import { gcsCredentialsFromSecret, type GcsCredentials } from "./gcp.js";
 import {
+  CredentialsError,
   readRequiredSecret,
   s3CredentialsFromSecret,
   type S3Credentials,
   type SecretData,
   type SecretReader,
 } from "./secret.js";
+import { awsStsCredentialProvider } from "./sts-aws.js";
+import { ldapLoginFromSecret, ldapStsCredentialProvider, type S3CredentialProvider } from "./sts-ldap.js";
 import { proxyFromSecret, tlsFromSecret, type TransportOptions } from "./transport.js";
 
 export type { TlsOptions, ProxyOptions, TransportOptions } from "./transport.js";
@@ -21,8 +24,8 @@ export type ConnectionConfig =
       endpoint?: string;
       region?: string;
       insecure: boolean;
-      /** undefined → the SDK's default chain. */
-      credentials?: S3Credentials;
+      /** Static keys, or a provider (spec.sts: temporary credentials); undefined → the SDK's default chain. */
+      credentials?: S3Credentials | S3CredentialProvider;
       transport: TransportOptions;
     }
   | {
@@ -77,7 +80,9 @@ export async function resolveConnection(
       };
       if (spec.endpoint !== undefined) config.endpoint = spec.endpoint;
       if (spec.region !== undefined) config.region = spec.region;
+      // As in Flux, spec.secretRef wins over spec.sts: static keys need no STS.
       if (secret) config.credentials = s3CredentialsFromSecret(...secret);
+      else if (spec.sts) config.credentials = await stsCredentials(spec.sts, namespace, transport, read);
       return config;
     }
     case "gcp": {
@@ -99,6 +104,26 @@ export async function resolveConnection(
       return config;
     }
   }
+}
+
+/** spec.sts → a provider of temporary credentials (ldap: fetched now, so a failed login fails here). */
+async function stsCredentials(
+  sts: NonNullable<BucketSpec["sts"]>,
+  namespace: string,
+  transport: TransportOptions,
+  read: (name: string) => Promise<[SecretData, string]>,
+): Promise<S3CredentialProvider> {
+  if (sts.provider === "aws") return awsStsCredentialProvider(sts.endpoint, transport.proxy);
+  if (!sts.secretRef) {
+    throw new CredentialsError(
+      "spec.sts.secretRef: the ldap STS provider needs a Secret with the keys username and password",
+    );
+  }
+  const login = ldapLoginFromSecret(...(await read(sts.secretRef.name)));
+  const stsTransport: TransportOptions = {};
+  if (sts.certSecretRef) stsTransport.tls = tlsFromSecret(...(await read(sts.certSecretRef.name)));
+  if (transport.proxy) stsTransport.proxy = transport.proxy;
+  return ldapStsCredentialProvider(namespace, { endpoint: sts.endpoint, ...login, transport: stsTransport });
 }
 
 /** The storage account of an Azure endpoint: the first host label, or the last path segment (Azurite style). */

@@ -28,7 +28,14 @@ export interface MinioServer {
 }
 
 /** Starts MinIO; fails (never skips) when the binary is missing: run `npm run test-servers`. */
-export async function startMinio(options: { certsDir?: string; ca?: string } = {}): Promise<MinioServer> {
+export async function startMinio(
+  options: {
+    certsDir?: string;
+    ca?: string;
+    /** Extra server environment, e.g. MINIO_IDENTITY_LDAP_* (see test/support/ldap.ts). */
+    env?: Record<string, string>;
+  } = {},
+): Promise<MinioServer> {
   if (!existsSync(MINIO_BIN)) {
     throw new Error(`MinIO binary not found at ${MINIO_BIN}; run 'npm run test-servers' to build it`);
   }
@@ -58,6 +65,7 @@ export async function startMinio(options: { certsDir?: string; ca?: string } = {
         MINIO_BROWSER: "off",
         MINIO_UPDATE: "off",
         MINIO_CALLHOME_ENABLE: "off",
+        ...options.env,
       },
       stdio: ["ignore", "ignore", "pipe"],
     },
