@@ -17,7 +17,8 @@ import {
   type ObjectInfo,
 } from "./types.js";
 import type { ConnectionConfig } from "../credentials/resolve.js";
-import { buildAgents } from "./agents.js";
+import { buildAgents, type Agents } from "./agents.js";
+import { createFastGet } from "./s3-get.js";
 import { describeNetworkError } from "./network-errors.js";
 
 export type S3Connection = Extract<ConnectionConfig, { kind: "s3" }>;
@@ -32,10 +33,23 @@ export interface S3Tuning {
 /** Builds a provider for one S3 bucket. No request is sent until list/get is called. */
 export function createS3Provider(config: S3Connection, tuning: S3Tuning): BucketProvider {
   const requests = { list: 0, get: 0 };
-  const client = new S3Client(clientConfig(config, tuning));
+  const agents = buildAgents(config.transport, tuning.maxSockets);
+  const client = new S3Client(clientConfig(config, tuning, agents));
   const Bucket = config.bucketName;
   const endpointLabel =
     config.endpoint === undefined ? "the AWS S3 endpoint" : endpointUrl(config.endpoint, config.insecure);
+  // Path-style endpoints (S3-compatible servers) GET without the SDK's middleware; AWS keeps the SDK's endpoint rules.
+  const fastGet =
+    config.flavor === "generic" && config.endpoint !== undefined
+      ? createFastGet({
+          endpoint: endpointLabel,
+          bucket: Bucket,
+          region: config.region ?? "us-east-1",
+          credentials: client.config.credentials,
+          agent: endpointLabel.startsWith("https:") ? agents.httpsAgent : agents.httpAgent,
+          requestTimeoutMs: tuning.requestTimeoutMs,
+        })
+      : undefined;
   let useV1Listing = false;
 
   async function* listV2(prefix: string, signal?: AbortSignal): AsyncGenerator<ObjectInfo> {
@@ -86,6 +100,7 @@ export function createS3Provider(config: S3Connection, tuning: S3Tuning): Bucket
     async get(key: string, options: GetOptions = {}): Promise<Readable> {
       requests.get++;
       try {
+        if (fastGet) return await fastGet(key, options.etag, options.signal);
         const out = await client.send(
           new GetObjectCommand({
             Bucket,
@@ -105,13 +120,13 @@ export function createS3Provider(config: S3Connection, tuning: S3Tuning): Bucket
   };
 }
 
-function clientConfig(config: S3Connection, tuning: S3Tuning): S3ClientConfig {
+function clientConfig(config: S3Connection, tuning: S3Tuning, agents: Agents): S3ClientConfig {
   const result: S3ClientConfig = {
     region: config.region ?? "us-east-1",
     forcePathStyle: config.flavor === "generic",
     maxAttempts: 3,
     requestHandler: new NodeHttpHandler({
-      ...buildAgents(config.transport, tuning.maxSockets),
+      ...agents,
       requestTimeout: tuning.requestTimeoutMs,
       connectionTimeout: Math.min(tuning.requestTimeoutMs, 10_000),
     }),

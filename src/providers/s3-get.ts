@@ -1,0 +1,146 @@
+// GetObject on the hot path without the SDK's middleware stack: one SigV4-signed request on the provider's own
+// keep-alive agents. Per object the SDK spent more CPU (endpoint rules, schema serde, retry and auth middleware)
+// than the HTTP exchange itself; a cold sync of many small objects is bound by that CPU on a small machine.
+import { createHash, createHmac } from "node:crypto";
+import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Readable } from "node:stream";
+import { S3ServiceException } from "@aws-sdk/client-s3";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  Checksum,
+  SourceData,
+} from "@smithy/types";
+
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+/** Error bodies are small XML documents; more is not read. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+export interface FastGetOptions {
+  /** Base URL of a path-style endpoint, e.g. http://127.0.0.1:9000 */
+  endpoint: string;
+  bucket: string;
+  region: string;
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  agent: HttpAgent;
+  requestTimeoutMs: number;
+}
+
+export type FastGet = (key: string, etag: string | undefined, signal?: AbortSignal) => Promise<Readable>;
+
+/**
+ * A path-style GetObject: `If-Match` on the listed etag, the body streamed as it arrives. Failures are thrown as
+ * S3ServiceException (name from the XML error code, HTTP status in $metadata) or the network error itself, so the
+ * provider classifies them exactly as SDK errors.
+ */
+export function createFastGet(options: FastGetOptions): FastGet {
+  const base = new URL(options.endpoint);
+  const basePath = base.pathname.replace(/\/+$/, "");
+  const request = base.protocol === "https:" ? httpsRequest : httpRequest;
+  const signer = new SignatureV4({
+    credentials: options.credentials,
+    region: options.region,
+    service: "s3",
+    sha256: NodeSha256,
+    uriEscapePath: false, // S3 signs the path as sent
+    applyChecksum: false,
+  });
+
+  return async (key, etag, signal) => {
+    const path = `${basePath}/${encodeS3(options.bucket)}/${key.split("/").map(encodeS3).join("/")}`;
+    const headers: Record<string, string> = { host: base.host, "x-amz-content-sha256": EMPTY_SHA256 };
+    if (etag !== undefined) headers["if-match"] = `"${etag}"`;
+    const signed = await signer.sign({
+      method: "GET",
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port === "" ? undefined : Number(base.port),
+      path,
+      headers,
+      query: {},
+    });
+    signal?.throwIfAborted();
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(
+        {
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port,
+          path,
+          method: "GET",
+          headers: signed.headers,
+          agent: options.agent,
+          signal,
+          timeout: options.requestTimeoutMs,
+        },
+        resolve,
+      );
+      req.on("timeout", () => {
+        req.destroy(
+          Object.assign(new Error(`no response within ${options.requestTimeoutMs} ms`), {
+            name: "TimeoutError",
+          }),
+        );
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    if (response.statusCode === 200) return response;
+    throw await responseError(response);
+  };
+}
+
+async function responseError(response: IncomingMessage): Promise<S3ServiceException> {
+  const status = response.statusCode ?? 0;
+  let body = "";
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    if (body.length < MAX_ERROR_BODY) body += chunk.toString("utf8");
+  }
+  const tag = (name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
+  const code =
+    tag("Code") ?? (status === 404 ? "NotFound" : status === 412 ? "PreconditionFailed" : `Http${status}`);
+  return new S3ServiceException({
+    name: code,
+    $fault: status >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode: status },
+    message: tag("Message") ?? `HTTP ${status}`,
+  });
+}
+
+/** S3's key encoding: encodeURIComponent plus the characters it leaves alone but S3 wants escaped. */
+function encodeS3(segment: string): string {
+  return encodeURIComponent(segment).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** sha256 / HMAC-sha256 for the signer, on node:crypto. */
+class NodeSha256 implements Checksum {
+  private readonly secret: Uint8Array | string | undefined;
+  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
+  constructor(secret?: SourceData) {
+    this.secret = secret === undefined ? undefined : bytes(secret);
+    this.hash = this.fresh();
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
+  private fresh(): ReturnType<typeof createHash> | ReturnType<typeof createHmac> {
+    return this.secret === undefined ? createHash("sha256") : createHmac("sha256", this.secret);
+  }
+}
+
+function bytes(data: SourceData): Uint8Array | string {
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
