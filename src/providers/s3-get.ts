@@ -1,19 +1,16 @@
 // GetObject on the hot path without the SDK's middleware stack: one SigV4-signed request on the provider's own
 // keep-alive agents. Per object the SDK spent more CPU (endpoint rules, schema serde, retry and auth middleware)
 // than the HTTP exchange itself; a cold sync of many small objects is bound by that CPU on a small machine.
-import { createHash, createHmac } from "node:crypto";
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
 import { S3ServiceException } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type {
-  AwsCredentialIdentity,
-  AwsCredentialIdentityProvider,
-  Checksum,
-  SourceData,
-} from "@smithy/types";
+import { Sha256 } from "@smithy/core/checksum";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { XMLParser } from "fast-xml-parser";
 
+const xml = new XMLParser({ parseTagValue: false });
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 /** Error bodies are small XML documents; more is not read. */
 const MAX_ERROR_BODY = 64 * 1024;
@@ -43,7 +40,7 @@ export function createFastGet(options: FastGetOptions): FastGet {
     credentials: options.credentials,
     region: options.region,
     service: "s3",
-    sha256: NodeSha256,
+    sha256: Sha256,
     uriEscapePath: false, // S3 signs the path as sent
     applyChecksum: false,
   });
@@ -98,7 +95,16 @@ async function responseError(response: IncomingMessage): Promise<S3ServiceExcept
   for await (const chunk of response as AsyncIterable<Buffer>) {
     if (body.length < MAX_ERROR_BODY) body += chunk.toString("utf8");
   }
-  const tag = (name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
+  let parsed: { Error?: { Code?: unknown; Message?: unknown } } = {};
+  try {
+    parsed = xml.parse(body) as typeof parsed;
+  } catch {
+    // not XML (a proxy's error page): fall back to the status
+  }
+  const tag = (name: "Code" | "Message"): string | undefined => {
+    const value = parsed.Error?.[name];
+    return typeof value === "string" ? value : undefined;
+  };
   const code =
     tag("Code") ?? (status === 404 ? "NotFound" : status === 412 ? "PreconditionFailed" : `Http${status}`);
   return new S3ServiceException({
@@ -115,32 +121,4 @@ function encodeS3(segment: string): string {
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-}
-
-/** sha256 / HMAC-sha256 for the signer, on node:crypto. */
-class NodeSha256 implements Checksum {
-  private readonly secret: Uint8Array | string | undefined;
-  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(secret?: SourceData) {
-    this.secret = secret === undefined ? undefined : bytes(secret);
-    this.hash = this.fresh();
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-  private fresh(): ReturnType<typeof createHash> | ReturnType<typeof createHmac> {
-    return this.secret === undefined ? createHash("sha256") : createHmac("sha256", this.secret);
-  }
-}
-
-function bytes(data: SourceData): Uint8Array | string {
-  if (typeof data === "string") return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
