@@ -3,8 +3,8 @@
 // profile) sent to spec.sts.endpoint instead of the regional AWS STS endpoint, as Flux does.
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { buildAgents } from "../providers/agents.js";
-import { ProviderError } from "../providers/types.js";
+import { CredentialsError } from "./secret.js";
+import { buildAgents } from "../net/agents.js";
 import type { S3CredentialProvider } from "./sts-ldap.js";
 import { stsEndpointUrl } from "./sts-ldap.js";
 import type { ProxyOptions } from "./transport.js";
@@ -21,7 +21,7 @@ export function awsStsClientConfig(
 }
 
 /**
- * The default chain with STS at `endpoint`. Its failures become Unauthorized ProviderErrors
+ * The default chain with STS at `endpoint`. Its failures become CredentialsErrors
  * (→ AuthenticationFailed) that name the STS endpoint and the SDK's error.
  */
 export function awsStsCredentialProvider(endpoint: string, proxy?: ProxyOptions): S3CredentialProvider {
@@ -33,8 +33,7 @@ export function awsStsCredentialProvider(endpoint: string, proxy?: ProxyOptions)
     } catch (error) {
       const name = error instanceof Error ? error.name : "Error";
       const message = error instanceof Error ? error.message : String(error);
-      throw new ProviderError(
-        "Unauthorized",
+      throw new CredentialsError(
         `AWS credentials from the default chain with STS endpoint ${clientConfig.endpoint} failed: ${name}: ${message}`,
         { cause: error },
       );

@@ -7,9 +7,8 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { XMLParser } from "fast-xml-parser";
 import { SpecError } from "../api/errors.js";
-import { buildAgents } from "../providers/agents.js";
-import { errorCode } from "../providers/network-errors.js";
-import { ProviderError } from "../providers/types.js";
+import { buildAgents } from "../net/agents.js";
+import { errorCode } from "../net/network-errors.js";
 import { CredentialsError, type S3Credentials, type SecretData } from "./secret.js";
 import type { TransportOptions } from "./transport.js";
 
@@ -339,7 +338,7 @@ export const ldapStsCache = new LdapStsCache();
 /**
  * Fetches (or reuses) temporary credentials now, so a failure fails the reconcile with AuthenticationFailed
  * before any S3 request, and returns a provider the S3 client calls again when they near expiry (a refresh
- * failing mid-reconcile is an Unauthorized ProviderError, also AuthenticationFailed).
+ * failing mid-reconcile is a CredentialsError, also AuthenticationFailed).
  */
 export async function ldapStsCredentialProvider(
   namespace: string,
@@ -348,13 +347,7 @@ export async function ldapStsCredentialProvider(
 ): Promise<S3CredentialProvider> {
   await cache.get(namespace, req);
   return async () => {
-    try {
-      const { accessKeyId, secretAccessKey, sessionToken, expiration } = await cache.get(namespace, req);
-      return { accessKeyId, secretAccessKey, sessionToken, expiration };
-    } catch (error) {
-      if (error instanceof CredentialsError)
-        throw new ProviderError("Unauthorized", error.message, { cause: error });
-      throw error;
-    }
+    const { accessKeyId, secretAccessKey, sessionToken, expiration } = await cache.get(namespace, req);
+    return { accessKeyId, secretAccessKey, sessionToken, expiration };
   };
 }

@@ -1,24 +1,8 @@
 // certSecretRef and proxySecretRef → TLS and proxy options shared by every provider.
+import type { ProxyOptions, TlsOptions } from "../net/transport-options.js";
 import { CredentialsError, type SecretData } from "./secret.js";
 
-export interface TlsOptions {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
-export interface ProxyOptions {
-  /** Proxy URL without credentials, e.g. http://proxy.internal:3128. */
-  url: string;
-  username?: string;
-  password?: string;
-}
-
-/** How to reach an endpoint: custom CA / client certificate, proxy. */
-export interface TransportOptions {
-  tls?: TlsOptions;
-  proxy?: ProxyOptions;
-}
+export type { ProxyOptions, TlsOptions, TransportOptions } from "../net/transport-options.js";
 
 /**
  * Reads a certSecretRef Secret: `ca.crt`, and `tls.crt` + `tls.key` for a client certificate (Flux's legacy

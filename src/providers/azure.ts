@@ -19,8 +19,8 @@ import {
 import type { AzureCredentialConfig } from "../credentials/azure.js";
 import type { ConnectionConfig } from "../credentials/resolve.js";
 import type { TransportOptions } from "../credentials/transport.js";
-import { buildAgents } from "./agents.js";
-import { describeNetworkError } from "./network-errors.js";
+import { buildAgents } from "../net/agents.js";
+import { describeNetworkError } from "../net/network-errors.js";
 import {
   ProviderError,
   unquoteEtag,

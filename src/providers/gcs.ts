@@ -9,7 +9,7 @@ import {
   type StorageOptions,
 } from "@google-cloud/storage";
 import type { ConnectionConfig } from "../credentials/resolve.js";
-import { buildAgents, type Agents } from "./agents.js";
+import { buildAgents, type Agents } from "../net/agents.js";
 import { endpointUrl } from "./s3.js";
 import {
   ProviderError,

@@ -17,9 +17,10 @@ import {
   type ObjectInfo,
 } from "./types.js";
 import type { ConnectionConfig } from "../credentials/resolve.js";
-import { buildAgents, type Agents } from "./agents.js";
+import { CredentialsError } from "../credentials/secret.js";
+import { buildAgents, type Agents } from "../net/agents.js";
 import { createFastGet } from "./s3-get.js";
-import { describeNetworkError } from "./network-errors.js";
+import { describeNetworkError } from "../net/network-errors.js";
 
 export type S3Connection = Extract<ConnectionConfig, { kind: "s3" }>;
 
@@ -173,6 +174,9 @@ const AUTH_ERRORS = new Set([
 /** Maps SDK errors to a ProviderError kind by error name and HTTP status, never by message text. */
 function classify(error: unknown, what: string, endpointLabel: string): ProviderError {
   if (error instanceof ProviderError) return error;
+  // Temporary credentials (STS) that cannot be had or renewed: the user must fix the Secret or the STS setup.
+  if (error instanceof CredentialsError)
+    return new ProviderError("Unauthorized", error.message, { cause: error });
   const network = describeNetworkError(error, endpointLabel);
   if (network)
     return new ProviderError(network.certificate ? "Invalid" : "Transient", `${what}: ${network.message}`, {

@@ -4,7 +4,7 @@ import { Agent as HttpsAgent } from "node:https";
 import { HttpProxyAgent } from "http-proxy-agent";
 import { HttpsProxyAgent } from "https-proxy-agent";
 import { SocksProxyAgent } from "socks-proxy-agent";
-import type { ProxyOptions, TlsOptions, TransportOptions } from "../credentials/transport.js";
+import type { ProxyOptions, TlsOptions, TransportOptions } from "./transport-options.js";
 
 export interface Agents {
   httpAgent: HttpAgent;
