@@ -1,76 +1,465 @@
-// Deterministic tar.gz: the same files always give the same bytes, so the same sha256 digest.
+// Deterministic tar.gz: the same files always give the same bytes, so the same sha256 digest; rebuilt incrementally
+// from the previous artifact's compressed segments when only a few files changed.
 import { createHash } from "node:crypto";
-import { closeSync, createWriteStream, fstatSync, openSync, readSync } from "node:fs";
-import { Transform, type TransformCallback } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGzip, constants as zlibConstants } from "node:zlib";
+import { closeSync, createWriteStream, fstatSync, openSync, readSync, type WriteStream } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
+import os from "node:os";
+import { finished } from "node:stream/promises";
+import { once } from "node:events";
+import { constants as zlibConstants, crc32, createDeflateRaw, deflateRawSync } from "node:zlib";
 
 /** One file of the artifact: its path inside the archive and where its bytes are on disk. */
 export interface ArchiveEntry {
   name: string;
   file: string;
   size: number;
+  /**
+   * Identifies the file's bytes (e.g. the object's etag): two entries with the same name, size and contentId must
+   * have the same content. Only segments whose entries all carry one can be reused from a previous archive.
+   */
+  contentId?: string;
 }
 
 export interface ArchiveResult {
   /** `sha256:<hex>` of the tar.gz bytes, what Flux's consumers verify. */
   digest: string;
   size: number;
+  /** Where each compressed segment is in the file; hand it back as `previous` to rebuild incrementally. */
+  index: SegmentIndex;
+  /** Segments copied from the previous archive, and segments compressed. */
+  reused: number;
+  compressed: number;
 }
 
+/** The layout of one archive: its gzip member is a header, DEFLATE segments, a final block and the trailer. */
+export interface SegmentIndex {
+  format: typeof FORMAT;
+  /** zlib's version and the level: segments are only reused when both match, so bytes equal a full build. */
+  zlib: string;
+  level: number;
+  digest: string;
+  size: number;
+  segments: SegmentRecord[];
+}
+
+export interface SegmentRecord {
+  /** sha256 of what the segment holds (entries' names, sizes, content ids, directory headers); "" = unknown. */
+  id: string;
+  offset: number;
+  length: number;
+  /** CRC-32 and length of the segment's uncompressed tar bytes. */
+  crc: number;
+  rawLength: number;
+}
+
+export interface WriteOptions {
+  level?: number;
+  /** The previous archive and its index: unchanged segments are copied from it instead of compressed again. */
+  previous?: { file: string; index: SegmentIndex };
+  /** Segments compressed at a time (on the libuv thread pool). */
+  concurrency?: number;
+}
+
+const FORMAT = "bucketops-segments-1";
 const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 const BLOCK = 512;
-/** Tar bytes handed to gzip at a time: big enough to amortise per-chunk costs, small enough to stay lean. */
+/** Tar bytes handed to zlib at a time: big enough to amortise per-chunk costs, small enough to stay lean. */
 const BATCH = 256 * 1024;
+/** Bytes read from the previous archive at a time. */
+const COPY_CHUNK = 1024 * 1024;
+/**
+ * Expected uncompressed size of a segment. Each segment starts with an empty DEFLATE window, so small segments
+ * compress worse (manifests: +12 % at 256 KiB, +4 % at 1 MiB against one stream); a changed file costs
+ * compressing its whole segment again.
+ */
+const SEGMENT_TARGET = 1024 * 1024;
 
 /**
  * Writes `entries` as a gzip'd tar to `outPath`: entries sorted by name (UTF-8 bytes), parent directories
  * added before their first file, mtime 0, uid/gid 0, fixed modes, no owner names, no symlinks.
  * Names must already be safe relative paths (see source/safe-key). Fails if a file's size changed.
  *
- * The tar stream is built here rather than through a per-entry stream library: headers are encoded into
- * `BATCH`-sized buffers together with file bytes read in place (bounded reads, never a whole large file), so a
- * tree of many small files costs a few syscalls per file. The bytes are exactly tar-stream's ustar encoding
- * (PAX `path` records for names that ustar cannot hold), so digests did not change when this replaced it.
+ * The tar bytes are exactly tar-stream's ustar encoding (PAX `path` records for names that ustar cannot hold).
+ * They are cut into segments at content-defined points (a cut after a file depends only on its name and size,
+ * and around files bigger than the target), and each segment is compressed on its own as raw DEFLATE ending in
+ * a sync flush (byte-aligned, not final), so segments concatenate into one valid DEFLATE stream: one gzip
+ * member, read by gunzip, Go's compress/gzip, zlib and tar. The trailer's CRC-32 is combined from the segments'.
+ * A segment whose id is in `previous` is copied from that file (whose digest is checked while it is read; on a
+ * mismatch the archive is built from scratch), so the bytes are always those of a full build.
  */
 export async function writeTarGz(
   entries: readonly ArchiveEntry[],
   outPath: string,
-  options: { level?: number } = {},
+  options: WriteOptions = {},
 ): Promise<ArchiveResult> {
+  const level = options.level ?? zlibConstants.Z_DEFAULT_COMPRESSION;
   const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
-  const hash = createHash("sha256");
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  const gzip = createGzip({ level: options.level ?? zlibConstants.Z_DEFAULT_COMPRESSION });
-  await pipeline(tarStream(sorted), gzip, tap, createWriteStream(outPath));
-  return { digest: `sha256:${hash.digest("hex")}`, size };
+  const groups = segmentGroups(sorted, level);
+  const previous = options.previous;
+  if (previous && usable(previous.index, level)) {
+    try {
+      return await build(groups, outPath, level, options, previous);
+    } catch (error) {
+      if (!(error instanceof StalePreviousError)) throw error;
+    }
+  }
+  return build(groups, outPath, level, options, undefined);
 }
 
-/** The tar bytes of `sorted`, in batches. */
-function* tarStream(sorted: readonly ArchiveEntry[]): Generator<Buffer> {
-  const out = new BatchWriter();
+interface Unit {
+  dirs: string[];
+  entry: ArchiveEntry;
+}
+
+interface Group {
+  units: Unit[];
+  id: string;
+}
+
+class StalePreviousError extends Error {}
+
+function usable(index: SegmentIndex, level: number): boolean {
+  return index.format === FORMAT && index.zlib === process.versions.zlib && index.level === level;
+}
+
+/** Units (a file and the directory headers before it) cut into segments at content-defined points. */
+function segmentGroups(sorted: readonly ArchiveEntry[], level: number): Group[] {
+  const units: Unit[] = [];
   const dirs = new Set<string>();
   for (const entry of sorted) {
+    const fresh: string[] = [];
     for (const dir of parentDirs(entry.name)) {
       if (dirs.has(dir)) continue;
       dirs.add(dir);
-      out.headers(`${dir}/`, "directory", DIR_MODE, 0);
+      fresh.push(dir);
     }
+    units.push({ dirs: fresh, entry });
+  }
+  const groups: Group[] = [];
+  let current: Unit[] = [];
+  const close = (): void => {
+    if (current.length > 0) groups.push({ units: current, id: groupId(current, level) });
+    current = [];
+  };
+  for (const [i, unit] of units.entries()) {
+    const bytes = unitBytes(unit);
+    if (bytes >= SEGMENT_TARGET) close(); // a big file starts its own segment
+    current.push(unit);
+    const next = units[i + 1];
+    if (
+      bytes >= SEGMENT_TARGET ||
+      (next !== undefined && unitBytes(next) >= SEGMENT_TARGET) ||
+      hash32(unit.entry.name) / 2 ** 32 < bytes / SEGMENT_TARGET
+    ) {
+      close();
+    }
+  }
+  close();
+  return groups;
+}
+
+/** Approximate tar bytes of a unit (headers and padded data): only used to place cuts. */
+function unitBytes(unit: Unit): number {
+  return BLOCK * (1 + unit.dirs.length) + Math.ceil(unit.entry.size / BLOCK) * BLOCK;
+}
+
+function groupId(units: readonly Unit[], level: number): string {
+  const hash = createHash("sha256").update(`${FORMAT}\0${process.versions.zlib}\0${level}\0`);
+  for (const u of units) {
+    if (u.entry.contentId === undefined) return "";
+    hash.update(JSON.stringify([u.dirs, u.entry.name, u.entry.size, u.entry.contentId]));
+    hash.update("\n");
+  }
+  return hash.digest("hex");
+}
+
+/** FNV-1a over the UTF-8 bytes, then murmur3's finaliser: a well-spread 32-bit hash for cut points. */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(text)) h = Math.imul(h ^ byte, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+interface Segment {
+  chunks: Buffer[];
+  crc: number;
+  rawLength: number;
+}
+
+async function build(
+  groups: readonly Group[],
+  outPath: string,
+  level: number,
+  options: WriteOptions,
+  previous: { file: string; index: SegmentIndex } | undefined,
+): Promise<ArchiveResult> {
+  const old = new Map<string, SegmentRecord>();
+  for (const s of previous?.index.segments ?? []) if (s.id !== "") old.set(s.id, s);
+  const source = previous ? await PreviousReader.open(previous.file, previous.index) : undefined;
+  const out = new HashingWriter(createWriteStream(outPath, { highWaterMark: COPY_CHUNK }));
+  const concurrency = Math.max(1, options.concurrency ?? Math.min(4, os.availableParallelism()));
+  const records: SegmentRecord[] = [];
+  let crc = 0;
+  let rawLength = 0;
+  let reused = 0;
+  let compressed = 0;
+  try {
+    await out.write(gzipHeader(level));
+    // Compress ahead, at most `concurrency` segments at a time (on the thread pool), and write them in order.
+    const reusable = (group: Group): SegmentRecord | undefined =>
+      source && group.id !== "" ? old.get(group.id) : undefined;
+    const pending = new Map<number, Promise<Segment>>();
+    let next = 0;
+    const startUpTo = (end: number): void => {
+      for (; next < groups.length && next < end; next++) {
+        const group = groups[next] as Group;
+        if (reusable(group)) continue;
+        const task = compressGroup(group.units, level);
+        task.catch(() => undefined); // awaited in order below; a failure stops the build there
+        pending.set(next, task);
+      }
+    };
+    for (const [i, group] of groups.entries()) {
+      startUpTo(i + concurrency);
+      const offset = out.size;
+      const prior = reusable(group);
+      let segment: { crc: number; rawLength: number };
+      if (prior && source) {
+        await source.copy(prior, out);
+        segment = prior;
+        reused++;
+      } else {
+        const task = pending.get(i) ?? compressGroup(group.units, level);
+        pending.delete(i);
+        const done = await task;
+        for (const chunk of done.chunks) await out.write(chunk);
+        segment = done;
+        compressed++;
+      }
+      records.push({
+        id: group.id,
+        offset,
+        length: out.size - offset,
+        crc: segment.crc,
+        rawLength: segment.rawLength,
+      });
+      crc = crc32Combine(crc, segment.crc, segment.rawLength);
+      rawLength += segment.rawLength;
+    }
+    // End of archive: two zero blocks, in the final DEFLATE block.
+    const tail = Buffer.alloc(2 * BLOCK);
+    await out.write(deflateRawSync(tail, { level }));
+    crc = crc32Combine(crc, crc32(tail), tail.length);
+    rawLength += tail.length;
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc >>> 0, 0);
+    trailer.writeUInt32LE(rawLength % 2 ** 32, 4);
+    await out.write(trailer);
+    await source?.finish();
+    const { digest, size } = await out.close();
+    const index: SegmentIndex = {
+      format: FORMAT,
+      zlib: process.versions.zlib,
+      level,
+      digest,
+      size,
+      segments: records,
+    };
+    return { digest, size, index, reused, compressed };
+  } catch (error) {
+    await out.abort();
+    throw error;
+  } finally {
+    await source?.close();
+  }
+}
+
+/** gzip's member header as zlib writes it: no name, mtime 0, XFL from the level, OS = Unix. */
+function gzipHeader(level: number): Buffer {
+  const xfl = level === 9 ? 2 : level >= 0 && level < 2 ? 4 : 0;
+  return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]);
+}
+
+/** One segment: the tar bytes of `units` as raw DEFLATE ending in a sync flush (byte-aligned, not final). */
+async function compressGroup(units: readonly Unit[], level: number): Promise<Segment> {
+  const deflate = createDeflateRaw({
+    level,
+    finishFlush: zlibConstants.Z_SYNC_FLUSH,
+    chunkSize: 64 * 1024,
+  });
+  const chunks: Buffer[] = [];
+  deflate.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const done = finished(deflate);
+  done.catch(() => undefined); // awaited below unless the input fails first
+  let crc = 0;
+  let rawLength = 0;
+  try {
+    for (const batch of tarBytes(units)) {
+      crc = crc32(batch, crc);
+      rawLength += batch.length;
+      if (!deflate.write(batch)) await once(deflate, "drain");
+    }
+    deflate.end();
+    await done;
+  } catch (error) {
+    deflate.destroy();
+    throw error;
+  }
+  return { chunks, crc, rawLength };
+}
+
+/** The tar bytes of `units`, in batches. */
+function* tarBytes(units: readonly Unit[]): Generator<Buffer> {
+  const out = new BatchWriter();
+  for (const { dirs, entry } of units) {
+    for (const dir of dirs) out.headers(`${dir}/`, "directory", DIR_MODE, 0);
     out.headers(entry.name, "file", FILE_MODE, entry.size);
     out.file(entry);
-    // Hand over full batches: the event loop (and gzip, on the thread pool) runs while the next one fills.
     for (const batch of out.drain()) yield batch;
   }
-  out.zeros(2 * BLOCK); // end of archive
   for (const batch of out.drain(true)) yield batch;
+}
+
+/** The output file, with its sha256 and size, honouring back-pressure. */
+class HashingWriter {
+  size = 0;
+  private readonly hash = createHash("sha256");
+  private error: Error | undefined;
+
+  constructor(private readonly stream: WriteStream) {
+    stream.on("error", (error: Error) => (this.error ??= error));
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    if (this.error) throw this.error;
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    if (!this.stream.write(chunk)) await once(this.stream, "drain");
+  }
+
+  async close(): Promise<{ digest: string; size: number }> {
+    this.stream.end();
+    await finished(this.stream);
+    if (this.error) throw this.error;
+    return { digest: `sha256:${this.hash.digest("hex")}`, size: this.size };
+  }
+
+  /** Stops writing; resolves once the file is closed (its pending writes done), so it can be written again. */
+  async abort(): Promise<void> {
+    if (this.stream.closed) return;
+    this.stream.end();
+    await finished(this.stream).catch(() => undefined);
+  }
+}
+
+/**
+ * Reads the previous archive front to back: copies the ranges asked for (in increasing order) and hashes every
+ * byte, so `finish` can check the file is still the one the index describes before the new archive is used.
+ */
+class PreviousReader {
+  private position = 0;
+  private readonly hash = createHash("sha256");
+
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly index: SegmentIndex,
+  ) {}
+
+  static async open(file: string, index: SegmentIndex): Promise<PreviousReader | undefined> {
+    try {
+      return new PreviousReader(await open(file, "r"), index);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async copy(record: SegmentRecord, out: HashingWriter): Promise<void> {
+    if (record.offset < this.position) throw new StalePreviousError("segments out of order");
+    await this.pass(record.offset - this.position, undefined);
+    await this.pass(record.length, out);
+  }
+
+  async finish(): Promise<void> {
+    await this.pass(Infinity, undefined);
+    const digest = `sha256:${this.hash.digest("hex")}`;
+    if (this.position !== this.index.size || digest !== this.index.digest) {
+      throw new StalePreviousError("previous archive does not match its index");
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+
+  /** Reads `length` bytes (or to the end), hashing them and writing them to `out` when given. */
+  private async pass(length: number, out: HashingWriter | undefined): Promise<void> {
+    let left = length;
+    while (left > 0) {
+      const buf = Buffer.allocUnsafe(Math.min(left, COPY_CHUNK));
+      const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.position);
+      if (bytesRead === 0) {
+        if (length === Infinity) return;
+        throw new StalePreviousError("previous archive is shorter than its index");
+      }
+      const chunk = buf.subarray(0, bytesRead);
+      this.hash.update(chunk);
+      this.position += bytesRead;
+      left -= bytesRead;
+      if (out) await out.write(chunk);
+    }
+  }
+}
+
+// CRC-32 combination (zlib's crc32_combine, as of 1.2.12): the CRC of A‖B from crc(A), crc(B) and |B|.
+const CRC_POLY = 0xedb88320;
+
+/** a × b modulo the CRC polynomial (reflected bit order). */
+function multModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  let bb = b >>> 0;
+  for (;;) {
+    if ((a & m) !== 0) {
+      p ^= bb;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    bb = bb & 1 ? (bb >>> 1) ^ CRC_POLY : bb >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** x^(2^k) modulo the polynomial, k = 0..31. */
+const X2N: number[] = (() => {
+  const table = [0x40000000];
+  for (let k = 1; k < 32; k++) {
+    const prev = table[k - 1] as number;
+    table.push(multModP(prev, prev));
+  }
+  return table;
+})();
+
+/** x^(n·2^k) modulo the polynomial. */
+function x2nModP(n: number, k: number): number {
+  let p = 0x80000000; // x^0
+  let rest = n;
+  let kk = k;
+  while (rest > 0) {
+    if (rest % 2 === 1) p = multModP(X2N[kk & 31] as number, p);
+    rest = Math.floor(rest / 2);
+    kk++;
+  }
+  return p;
+}
+
+export function crc32Combine(crc1: number, crc2: number, length2: number): number {
+  return (multModP(x2nModP(length2, 3), crc1 >>> 0) ^ crc2) >>> 0;
 }
 
 class BatchWriter {

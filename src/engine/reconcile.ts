@@ -1,9 +1,11 @@
 // reconcile(bucket): spec → credentials → list/ignore/index → fetch changed → tar.gz → store → status.
+import { randomBytes } from "node:crypto";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { normalizeSpec, type BucketSpec } from "../api/normalize.js";
 import { Reason, type Artifact, type BucketStatus } from "../api/status.js";
-import { writeTarGz } from "../artifact/tarball.js";
+import { writeTarGz, type ArchiveResult, type SegmentIndex } from "../artifact/tarball.js";
 import { resolveConnection, type ConnectionConfig } from "../credentials/resolve.js";
 import type { SecretReader } from "../credentials/secret.js";
 import { createProvider, type ProviderTuning } from "../providers/index.js";
@@ -159,8 +161,21 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
       name: e.key,
       file: cache.pathFor(e.key, e.etag),
       size: e.size,
+      contentId: e.etag, // the cache holds one content per (key, etag)
     }));
-    const artifact: Artifact = await deps.store.put(input.ref, revision, (tmp) => writeTarGz(entries, tmp));
+    // The previous artifact's unchanged segments are copied rather than compressed again (see artifact/tarball).
+    const indexFile = cache.metaPath("artifact-index.json");
+    const previousIndex = previous ? await readSegmentIndex(indexFile) : undefined;
+    const reuse =
+      previous && previousIndex?.digest === previous.digest
+        ? { file: deps.store.absolute(previous.path), index: previousIndex }
+        : undefined;
+    let built: ArchiveResult | undefined;
+    const artifact: Artifact = await deps.store.put(input.ref, revision, async (tmp) => {
+      built = await writeTarGz(entries, tmp, { previous: reuse });
+      return built;
+    });
+    if (built) await writeSegmentIndex(indexFile, built.index);
     await deps.store.gc(input.ref, artifact);
     await cache.prune([...scan.index.entries, ...scan.ignoreFiles]);
 
@@ -183,7 +198,17 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
         },
       });
     }
-    log.info({ revision, digest: artifact.digest, ...fetched, objects: total }, "stored artifact");
+    log.info(
+      {
+        revision,
+        digest: artifact.digest,
+        ...fetched,
+        objects: total,
+        segmentsReused: built?.reused,
+        segmentsCompressed: built?.compressed,
+      },
+      "stored artifact",
+    );
     return finish({ outcome: "stored", status, events, spec });
   } catch (error) {
     const rerr = toReconcileError(error, stage);
@@ -208,6 +233,25 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
       stats.getRequests = provider.requests.get;
       provider.close();
     }
+  }
+}
+
+async function readSegmentIndex(file: string): Promise<SegmentIndex | undefined> {
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as SegmentIndex;
+  } catch {
+    return undefined; // none yet, or unreadable: the artifact is built from scratch
+  }
+}
+
+/** Best effort: without it the next artifact is built from scratch. */
+async function writeSegmentIndex(file: string, index: SegmentIndex): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.tmp-${randomBytes(8).toString("hex")}`); // pruned if left behind
+  try {
+    await writeFile(tmp, JSON.stringify(index));
+    await rename(tmp, file);
+  } catch {
+    // ignored
   }
 }
 

@@ -23,6 +23,11 @@ export class ContentCache {
     return path.join(this.dir, entryName(key, etag));
   }
 
+  /** A file of the cache's own (not an object's content), e.g. the last artifact's segment index; prune keeps it. */
+  metaPath(name: string): string {
+    return path.join(this.dir, `${META_PREFIX}${name}`);
+  }
+
   /** Whether this version of the object is cached (one directory read per cache instance). */
   async has(key: string, etag: string): Promise<boolean> {
     const names = await this.load();
@@ -52,7 +57,7 @@ export class ContentCache {
     const names = await this.load();
     let removed = 0;
     for (const name of await readdir(this.dir)) {
-      if (wanted.has(name)) continue;
+      if (wanted.has(name) || name.startsWith(META_PREFIX)) continue;
       await rm(path.join(this.dir, name), { force: true });
       names.delete(name);
       removed++;
@@ -63,10 +68,14 @@ export class ContentCache {
   private async load(): Promise<Set<string>> {
     if (this.names) return this.names;
     await mkdir(this.dir, { recursive: true });
-    this.names = new Set((await readdir(this.dir)).filter((n) => !n.startsWith(".tmp-")));
+    this.names = new Set(
+      (await readdir(this.dir)).filter((n) => !n.startsWith(".tmp-") && !n.startsWith(META_PREFIX)),
+    );
     return this.names;
   }
 }
+
+const META_PREFIX = ".meta-";
 
 function entryName(key: string, etag: string): string {
   return createHash("sha256").update(key).update("\0").update(etag).digest("hex");
