@@ -42,7 +42,10 @@ export interface EngineDeps {
   concurrency: number;
   tuning?: Partial<ProviderTuning>;
   /** Builds providers; replaceable so a runtime can wrap or meter them. */
-  providerFactory?: (config: ConnectionConfig, tuning: ProviderTuning) => BucketProvider;
+  providerFactory?: (
+    config: ConnectionConfig,
+    tuning: ProviderTuning,
+  ) => BucketProvider | Promise<BucketProvider>;
   onProgress?: (event: { key: string; bytes: number; cached: boolean; total: number }) => void;
 }
 
@@ -130,7 +133,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
   try {
     const connection = await resolveConnection(spec, input.ref.namespace, deps.readSecret);
     const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
-    provider = (deps.providerFactory ?? createProvider)(connection, tuning);
+    provider = await (deps.providerFactory ?? createProvider)(connection, tuning);
     const scan = await scanBucket(provider, cache, { prefix: spec.prefix, ignore: spec.ignore, signal });
     Object.assign(stats, { objects: scan.index.size, listed: scan.listed, ignored: scan.ignored });
     const revision = scan.index.revision();

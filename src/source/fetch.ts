@@ -1,6 +1,5 @@
 // Incremental fetch: download only the objects whose (key, etag) is not cached, in parallel, streamed to disk.
 import { setMaxListeners } from "node:events";
-import pLimit from "p-limit";
 import { ProviderError, type BucketProvider } from "../providers/types.js";
 import type { ContentCache } from "./content-cache.js";
 import type { ObjectIndex } from "./object-index.js";
@@ -32,20 +31,28 @@ export async function fetchIndex(
   options: FetchOptions,
 ): Promise<FetchStats> {
   const stats: FetchStats = { downloaded: 0, cacheHits: 0, bytesDownloaded: 0 };
-  const limit = pLimit(Math.max(1, options.concurrency));
+  const concurrency = Math.max(1, options.concurrency);
   const attempts = options.attempts ?? 3;
   const backoff = options.backoff ?? ((n: number) => sleep(Math.min(200 * 2 ** n, 5000)));
+
+  // Cached objects cost a set lookup each; only the missing ones get a download task.
+  const missing: { key: string; etag: string }[] = [];
+  for (const e of index.entries) {
+    if (await cache.has(e.key, e.etag)) {
+      stats.cacheHits++;
+      options.onObject?.({ key: e.key, bytes: 0, cached: true });
+    } else {
+      missing.push(e);
+    }
+  }
+  if (missing.length === 0) return stats;
+
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   // Every in-flight GET listens on `signal`; without this Node warns of a listener leak above 10 parallel downloads.
-  setMaxListeners(limit.concurrency * 2 + 10, signal);
+  setMaxListeners(concurrency * 2 + 10, signal);
 
   const fetchOne = async (key: string, etag: string): Promise<void> => {
-    if (await cache.has(key, etag)) {
-      stats.cacheHits++;
-      options.onObject?.({ key, bytes: 0, cached: true });
-      return;
-    }
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
       try {
@@ -63,11 +70,18 @@ export async function fetchIndex(
     }
   };
 
+  // A fixed pool of workers taking the next missing object: memory stays bounded by the pool, not the index.
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < missing.length && !controller.signal.aborted) {
+      const e = missing[next++] as { key: string; etag: string };
+      await fetchOne(e.key, e.etag);
+    }
+  };
   try {
-    await Promise.all(index.entries.map((e) => limit(() => fetchOne(e.key, e.etag))));
+    await Promise.all(Array.from({ length: Math.min(concurrency, missing.length) }, worker));
   } catch (error) {
     controller.abort(); // stop the other downloads; their partial files are discarded by the cache
-    limit.clearQueue();
     throw error;
   }
   return stats;
