@@ -62,6 +62,7 @@ export class BucketController {
   private readonly written = new Map<string, { uid: string; status: BucketStatus }>();
   private readonly failures = new Map<string, number>();
   private synced = false;
+  private stopped = false;
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -88,7 +89,9 @@ export class BucketController {
         { err: error instanceof Error ? error.message : String(error) },
         "Bucket watch failed; restarting in 2s",
       );
-      setTimeout(() => void this.informer.start().catch(() => undefined), 2000);
+      setTimeout(() => {
+        if (!this.stopped) void this.informer.start().catch(() => undefined);
+      }, 2000);
     });
   }
 
@@ -105,6 +108,7 @@ export class BucketController {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.informer.stop();
     await this.queue.shutdown();
   }
