@@ -66,6 +66,8 @@ const DIR_MODE = 0o755;
 const BLOCK = 512;
 /** Tar bytes handed to zlib at a time: big enough to amortise per-chunk costs, small enough to stay lean. */
 const BATCH = 256 * 1024;
+/** Tar batches handed to zlib and not yet consumed, per segment: bounds the batch buffers a segment holds. */
+const BATCHES_IN_FLIGHT = 2;
 /** Bytes read from the previous archive at a time. */
 const COPY_CHUNK = 1024 * 1024;
 /**
@@ -94,7 +96,7 @@ export async function writeTarGz(
   options: WriteOptions = {},
 ): Promise<ArchiveResult> {
   const level = options.level ?? zlibConstants.Z_DEFAULT_COMPRESSION;
-  const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  const sorted = sortByUtf8([...entries], (e) => e.name);
   const groups = segmentGroups(sorted, level);
   const previous = options.previous;
   if (previous && usable(previous.index, level)) {
@@ -215,12 +217,14 @@ async function build(
     const reusable = (group: Group): SegmentRecord | undefined =>
       source && group.id !== "" ? old.get(group.id) : undefined;
     const pending = new Map<number, Promise<Segment>>();
+    // Tar batch buffers shared by the segments being compressed, so a build allocates a handful, not a few per segment.
+    const pool: Buffer[] = [];
     let next = 0;
     const startUpTo = (end: number): void => {
       for (; next < groups.length && next < end; next++) {
         const group = groups[next] as Group;
         if (reusable(group)) continue;
-        const task = compressGroup(group.units, level);
+        const task = compressGroup(group.units, level, pool);
         task.catch(() => undefined); // awaited in order below; a failure stops the build there
         pending.set(next, task);
       }
@@ -235,7 +239,7 @@ async function build(
         segment = prior;
         reused++;
       } else {
-        const task = pending.get(i) ?? compressGroup(group.units, level);
+        const task = pending.get(i) ?? compressGroup(group.units, level, pool);
         pending.delete(i);
         const done = await task;
         for (const chunk of done.chunks) await out.write(chunk);
@@ -287,7 +291,7 @@ function gzipHeader(level: number): Buffer {
 }
 
 /** One segment: the tar bytes of `units` as raw DEFLATE ending in a sync flush (byte-aligned, not final). */
-async function compressGroup(units: readonly Unit[], level: number): Promise<Segment> {
+async function compressGroup(units: readonly Unit[], level: number, pool: Buffer[]): Promise<Segment> {
   const deflate = createDeflateRaw({
     level,
     finishFlush: zlibConstants.Z_SYNC_FLUSH,
@@ -297,13 +301,25 @@ async function compressGroup(units: readonly Unit[], level: number): Promise<Seg
   deflate.on("data", (chunk: Buffer) => chunks.push(chunk));
   const done = finished(deflate);
   done.catch(() => undefined); // awaited below unless the input fails first
+  // Tar batches are read into reused buffers: a buffer goes back to the pool once zlib has consumed it.
+  const inFlight: Promise<void>[] = [];
   let crc = 0;
   let rawLength = 0;
   try {
-    for (const batch of tarBytes(units)) {
-      crc = crc32(batch, crc);
-      rawLength += batch.length;
-      if (!deflate.write(batch)) await once(deflate, "drain");
+    for (const batch of tarBytes(units, pool)) {
+      const bytes = batch.buf.subarray(0, batch.length);
+      crc = crc32(bytes, crc);
+      rawLength += bytes.length;
+      inFlight.push(
+        new Promise<void>((resolve) => {
+          deflate.write(bytes, () => {
+            pool.push(batch.buf);
+            resolve();
+          });
+        }),
+      );
+      // At most BATCHES_IN_FLIGHT batches wait in zlib; the next is read while those are compressed.
+      if (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift();
     }
     deflate.end();
     await done;
@@ -314,16 +330,17 @@ async function compressGroup(units: readonly Unit[], level: number): Promise<Seg
   return { chunks, crc, rawLength };
 }
 
-/** The tar bytes of `units`, in batches. */
-function* tarBytes(units: readonly Unit[]): Generator<Buffer> {
-  const out = new BatchWriter();
+/** The tar bytes of `units`, in batches read lazily into buffers taken from `pool` (allocated when it is empty). */
+function* tarBytes(units: readonly Unit[], pool: Buffer[]): Generator<Batch> {
+  const out = new BatchWriter(pool);
   for (const { dirs, entry } of units) {
     for (const dir of dirs) out.headers(`${dir}/`, "directory", DIR_MODE, 0);
     out.headers(entry.name, "file", FILE_MODE, entry.size);
-    out.file(entry);
-    for (const batch of out.drain()) yield batch;
+    yield* out.drain();
+    yield* out.file(entry);
   }
-  for (const batch of out.drain(true)) yield batch;
+  yield* out.drain(true);
+  out.release();
 }
 
 /** The output file, with its sha256 and size, honouring back-pressure. */
@@ -341,6 +358,19 @@ class HashingWriter {
     this.hash.update(chunk);
     this.size += chunk.length;
     if (!this.stream.write(chunk)) await once(this.stream, "drain");
+  }
+
+  /** Writes `chunk` and resolves once it is in the file, so the caller may reuse its memory. */
+  async writeThrough(chunk: Buffer): Promise<void> {
+    if (this.error) throw this.error;
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    await new Promise<void>((resolve, reject) => {
+      this.stream.write(chunk, (error) => {
+        if (error) reject(error);
+        else resolve();
+      });
+    });
   }
 
   async close(): Promise<{ digest: string; size: number }> {
@@ -365,6 +395,8 @@ class HashingWriter {
 class PreviousReader {
   private position = 0;
   private readonly hash = createHash("sha256");
+  /** One buffer for every read: each chunk is in the new file before the next read. */
+  private buf: Buffer | undefined;
 
   private constructor(
     private readonly fh: FileHandle,
@@ -401,8 +433,9 @@ class PreviousReader {
   private async pass(length: number, out: HashingWriter | undefined): Promise<void> {
     let left = length;
     while (left > 0) {
-      const buf = Buffer.allocUnsafe(Math.min(left, COPY_CHUNK));
-      const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.position);
+      this.buf ??= Buffer.allocUnsafe(COPY_CHUNK);
+      const buf = this.buf;
+      const { bytesRead } = await this.fh.read(buf, 0, Math.min(left, COPY_CHUNK), this.position);
       if (bytesRead === 0) {
         if (length === Infinity) return;
         throw new StalePreviousError("previous archive is shorter than its index");
@@ -411,7 +444,7 @@ class PreviousReader {
       this.hash.update(chunk);
       this.position += bytesRead;
       left -= bytesRead;
-      if (out) await out.write(chunk);
+      if (out) await out.writeThrough(chunk);
     }
   }
 }
@@ -462,10 +495,20 @@ export function crc32Combine(crc1: number, crc2: number, length2: number): numbe
   return (multModP(x2nModP(length2, 3), crc1 >>> 0) ^ crc2) >>> 0;
 }
 
+interface Batch {
+  /** A buffer of BATCH bytes, given back to the pool once its first `length` bytes are consumed. */
+  buf: Buffer;
+  length: number;
+}
+
 class BatchWriter {
-  private buf = Buffer.allocUnsafe(BATCH);
+  private buf: Buffer;
   private off = 0;
-  private readonly full: Buffer[] = [];
+  private readonly full: Batch[] = [];
+
+  constructor(private readonly pool: Buffer[]) {
+    this.buf = this.take();
+  }
 
   /** The ustar header of one entry, preceded by a PAX header when the name does not fit ustar. */
   headers(name: string, type: "file" | "directory", mode: number, size: number): void {
@@ -481,15 +524,21 @@ class BatchWriter {
     this.bytes(encodeHeader("PaxHeader", type, mode, size) ?? Buffer.alloc(BLOCK));
   }
 
-  /** Copies `entry.size` bytes of the file, then the block padding. Throws if the file is not that size. */
-  file(entry: ArchiveEntry): void {
+  /**
+   * Copies `entry.size` bytes of the file, then the block padding, yielding each batch as it fills (so a big file
+   * is never all in memory). Throws if the file is not that size.
+   */
+  *file(entry: ArchiveEntry): Generator<Batch> {
     const fd = openSync(entry.file, "r");
     try {
       const stats = fstatSync(fd);
       if (!stats.isFile() || stats.size !== entry.size) throw sizeError(entry, stats.size);
       let position = 0;
       while (position < entry.size) {
-        if (this.off === this.buf.length) this.rotate();
+        if (this.off === this.buf.length) {
+          this.rotate();
+          yield* this.drain();
+        }
         const want = Math.min(entry.size - position, this.buf.length - this.off);
         const n = readSync(fd, this.buf, this.off, want, position);
         if (n === 0) throw sizeError(entry, position);
@@ -500,6 +549,7 @@ class BatchWriter {
       closeSync(fd);
     }
     this.pad(entry.size);
+    yield* this.drain();
   }
 
   zeros(count: number): void {
@@ -514,9 +564,9 @@ class BatchWriter {
   }
 
   /** Batches that are full (all of them, the partial one included, when `all`). */
-  *drain(all = false): Generator<Buffer> {
+  *drain(all = false): Generator<Batch> {
     if (all && this.off > 0) this.rotate();
-    while (this.full.length > 0) yield this.full.shift() as Buffer;
+    while (this.full.length > 0) yield this.full.shift() as Batch;
   }
 
   private pad(length: number): void {
@@ -535,9 +585,18 @@ class BatchWriter {
   }
 
   private rotate(): void {
-    this.full.push(this.buf.subarray(0, this.off));
-    this.buf = Buffer.allocUnsafe(BATCH);
+    this.full.push({ buf: this.buf, length: this.off });
+    this.buf = this.take();
     this.off = 0;
+  }
+
+  /** Gives the current (empty) buffer back to the pool once every batch is drained. */
+  release(): void {
+    if (this.off === 0 && this.full.length === 0) this.pool.push(this.buf);
+  }
+
+  private take(): Buffer {
+    return this.pool.pop() ?? Buffer.allocUnsafe(BATCH);
   }
 }
 
@@ -611,4 +670,14 @@ function paxRecord(text: string): string {
 function parentDirs(name: string): string[] {
   const parts = name.split("/").slice(0, -1);
   return parts.map((_, i) => parts.slice(0, i + 1).join("/"));
+}
+
+/**
+ * Sorts by the UTF-8 bytes of `keyOf`, encoding each key once: encoding inside the comparator would make
+ * n·log n short-lived buffers (tens of MB for 10,000 keys).
+ */
+function sortByUtf8<T>(items: T[], keyOf: (item: T) => string): T[] {
+  const keyed = items.map((item) => ({ item, bytes: Buffer.from(keyOf(item)) }));
+  keyed.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+  return keyed.map((k) => k.item);
 }

@@ -19,7 +19,7 @@ export class ObjectIndex {
   private readonly byKey: ReadonlyMap<string, IndexEntry>;
 
   constructor(entries: Iterable<IndexEntry>) {
-    const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+    const sorted = sortByUtf8([...entries], (e) => e.key);
     this.entries = sorted;
     this.byKey = new Map(sorted.map((e) => [e.key, e]));
   }
@@ -56,4 +56,14 @@ export class ObjectIndex {
     const removed = previous.entries.filter((e) => !this.byKey.has(e.key)).map((e) => e.key);
     return { added, changed, removed };
   }
+}
+
+/**
+ * Sorts by the UTF-8 bytes of `keyOf`, encoding each key once: encoding inside the comparator would make
+ * n·log n short-lived buffers (tens of MB for 10,000 keys).
+ */
+function sortByUtf8<T>(items: T[], keyOf: (item: T) => string): T[] {
+  const keyed = items.map((item) => ({ item, bytes: Buffer.from(keyOf(item)) }));
+  keyed.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+  return keyed.map((k) => k.item);
 }
