@@ -150,8 +150,16 @@ export class StandaloneRunner {
     const secretsChanged = JSON.stringify([...folder.secrets]) !== JSON.stringify([...this.secrets]);
     this.secrets = folder.secrets;
 
+    // A file that no longer parses keeps its Buckets (and their artifacts) until it is fixed: a typo in the YAML
+    // must not delete what is being served.
+    const brokenFiles = new Set(folder.problems.map((p) => p.file));
     for (const [key, entry] of this.entries) {
-      if (!folder.buckets.has(key)) await this.remove(key, entry);
+      if (folder.buckets.has(key)) continue;
+      if (brokenFiles.has(entry.file)) {
+        log.warn({ bucket: key, file: entry.file }, "file has errors; keeping the Bucket as last loaded");
+        continue;
+      }
+      await this.remove(key, entry);
     }
     for (const [key, found] of folder.buckets) {
       const hash = specHash({ spec: found.object.spec, annotations: found.object.metadata.annotations });

@@ -1,0 +1,75 @@
+// The standalone runner on a file:// bucket: edits apply, a broken YAML file keeps what it served, removal deletes.
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { pino } from "pino";
+import { StandaloneRunner } from "../../src/standalone/runner.js";
+import { ArtifactStore } from "../../src/storage/artifact-store.js";
+
+const bucketYaml = (ignore: string): string => `apiVersion: source.toolkit.fluxcd.io/v1
+kind: Bucket
+metadata: {name: local, namespace: demo}
+spec: {interval: 10m, url: "file://data", ignore: "${ignore}"}
+`;
+
+test("a YAML typo keeps the Bucket and its artifact; removing the document deletes them", async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-runner-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = path.join(dir, "config");
+  await mkdir(path.join(config, "data/app"), { recursive: true });
+  await writeFile(path.join(config, "data/app/a.yaml"), "a: 1\n");
+  await writeFile(path.join(config, "data/app/b.md"), "notes\n");
+  const file = path.join(config, "bucket.yaml");
+  await writeFile(file, bucketYaml("*.md"));
+  const storageRoot = path.join(dir, "storage");
+  const store = new ArtifactStore({
+    root: storageRoot,
+    baseUrl: "http://127.0.0.1:1",
+    retentionRecords: 2,
+    retentionTtlMs: 60_000,
+  });
+  const runner = new StandaloneRunner({
+    configDir: config,
+    storageRoot,
+    store,
+    logger: pino({ level: "silent" }),
+    concurrency: 4,
+    concurrentReconciles: 1,
+    watch: false,
+  });
+  t.after(() => runner.stop());
+  await runner.start();
+
+  const first = await runner.reconcileNow("demo", "local");
+  // start() already reconciled; this one coalesces after it (stored or unchanged).
+  assert.ok(first && ["stored", "unchanged"].includes(first.outcome), first?.error?.message);
+  assert.equal(first.stats.objects, 1, "*.md is ignored");
+  const artifact = first.status.artifact;
+  assert.ok(artifact && (await store.exists(artifact)));
+
+  await writeFile(file, bucketYaml("*.md") + "  oops: [unclosed\n");
+  await runner.reload();
+  assert.ok(
+    runner.folderProblems().some((p) => p.file === file),
+    "the broken file is reported",
+  );
+  assert.equal(runner.get("demo", "local")?.status.artifact?.digest, artifact.digest, "the Bucket is kept");
+  assert.ok(await store.exists(artifact), "its artifact is still served");
+
+  await writeFile(file, bucketYaml(""));
+  await runner.reload();
+  const edited = await runner.reconcileNow("demo", "local");
+  assert.equal(edited?.stats.objects, 2, "the edited spec.ignore applies");
+  assert.equal(runner.get("demo", "local")?.generation, 2, "an edit bumps the generation");
+
+  await writeFile(file, "# no Buckets any more\n");
+  await runner.reload();
+  assert.equal(runner.get("demo", "local"), undefined);
+  assert.equal(
+    await store.exists(edited.status.artifact ?? { path: "bucket/demo/local/none" }),
+    false,
+    "artifacts deleted",
+  );
+});
