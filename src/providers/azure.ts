@@ -27,6 +27,7 @@ import {
   type BucketProvider,
   type GetOptions,
   type ObjectInfo,
+  type ProviderTuning,
 } from "./types.js";
 
 export type AzureConnection = Extract<ConnectionConfig, { kind: "azure" }>;
@@ -38,10 +39,7 @@ export const AZURE_PAGE_SIZE = 1000;
  * Builds a provider for one Azure Blob container. No request is sent until list/get is called.
  * Every request (storage and, behind a proxy, Entra ID token requests) goes through agents from buildAgents.
  */
-export function createAzureProvider(
-  config: AzureConnection,
-  tuning: { requestTimeoutMs: number; maxSockets: number },
-): BucketProvider {
+export function createAzureProvider(config: AzureConnection, tuning: ProviderTuning): BucketProvider {
   const requests = { list: 0, get: 0 };
   const endpoint = config.endpoint.replace(/\/+$/, "");
   const { httpAgent, httpsAgent } = buildAgents(config.transport, tuning.maxSockets);

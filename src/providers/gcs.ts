@@ -17,19 +17,13 @@ import {
   type BucketProvider,
   type GetOptions,
   type ObjectInfo,
+  type ProviderTuning,
 } from "./types.js";
 
 export type GcsConnection = Extract<ConnectionConfig, { kind: "gcs" }>;
 
 /** What the library's request interceptors receive and return (the type is not exported by name). */
 type RequestOptions = ReturnType<Storage["interceptors"][number]["request"]>;
-
-export interface GcsTuning {
-  /** Per-request timeout (until the response headers). */
-  requestTimeoutMs: number;
-  /** Sockets per host; sized for many small parallel GETs. */
-  maxSockets: number;
-}
 
 /** Objects per list page (the JSON API's maximum is 1000). */
 export const GCS_PAGE_SIZE = 1000;
@@ -46,7 +40,7 @@ export const GCS_PAGE_SIZE = 1000;
  *   (a private or restricted Google endpoint). A plain-http endpoint (`insecure: true` or `http://`) is taken to
  *   be an emulator: the key is not used to sign tokens (a bearer token is never sent in clear text).
  */
-export function createGcsProvider(config: GcsConnection, tuning: GcsTuning): BucketProvider {
+export function createGcsProvider(config: GcsConnection, tuning: ProviderTuning): BucketProvider {
   const requests = { list: 0, get: 0 };
   const { storage, agents, authAgent, useAuth } = makeStorage(config, tuning);
   const bucketName = config.bucketName;
@@ -128,7 +122,7 @@ export function createGcsProvider(config: GcsConnection, tuning: GcsTuning): Buc
 
 function makeStorage(
   config: GcsConnection,
-  tuning: GcsTuning,
+  tuning: ProviderTuning,
 ): { storage: Storage; agents?: Agents; authAgent?: Agents["httpsAgent"]; useAuth: boolean } {
   // STORAGE_EMULATOR_HOST is the Google SDKs' convention for pointing every client at an emulator; a Bucket's
   // own spec.endpoint wins over it. Emulators are plain HTTP unless the variable says https://.
@@ -217,7 +211,7 @@ function installAgentHook(): boolean {
   return agentHook;
 }
 
-function attachAgents(storage: Storage, config: GcsConnection, tuning: GcsTuning): Agents | undefined {
+function attachAgents(storage: Storage, config: GcsConnection, tuning: ProviderTuning): Agents | undefined {
   if (!installAgentHook()) {
     if (config.transport.tls || config.transport.proxy) {
       throw new ProviderError(

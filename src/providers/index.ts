@@ -1,11 +1,8 @@
 // Builds the provider a resolved connection config asks for.
 import type { ConnectionConfig } from "../credentials/resolve.js";
-import type { BucketProvider } from "./types.js";
+import type { BucketProvider, ProviderTuning } from "./types.js";
 
-export interface ProviderTuning {
-  requestTimeoutMs: number;
-  maxSockets: number;
-}
+export type { ProviderTuning } from "./types.js";
 
 /**
  * Creates a provider; sends nothing until used. Each provider's module (and its cloud SDK) is loaded on first

@@ -15,6 +15,7 @@ import {
   type BucketProvider,
   type GetOptions,
   type ObjectInfo,
+  type ProviderTuning,
 } from "./types.js";
 import type { ConnectionConfig } from "../credentials/resolve.js";
 import { CredentialsError } from "../credentials/secret.js";
@@ -24,15 +25,8 @@ import { describeNetworkError } from "../net/network-errors.js";
 
 export type S3Connection = Extract<ConnectionConfig, { kind: "s3" }>;
 
-export interface S3Tuning {
-  /** Per-request socket timeout. */
-  requestTimeoutMs: number;
-  /** Sockets per host; sized for many small parallel GETs. */
-  maxSockets: number;
-}
-
 /** Builds a provider for one S3 bucket. No request is sent until list/get is called. */
-export function createS3Provider(config: S3Connection, tuning: S3Tuning): BucketProvider {
+export function createS3Provider(config: S3Connection, tuning: ProviderTuning): BucketProvider {
   const requests = { list: 0, get: 0 };
   const agents = buildAgents(config.transport, tuning.maxSockets);
   const client = new S3Client(clientConfig(config, tuning, agents));
@@ -121,7 +115,7 @@ export function createS3Provider(config: S3Connection, tuning: S3Tuning): Bucket
   };
 }
 
-function clientConfig(config: S3Connection, tuning: S3Tuning, agents: Agents): S3ClientConfig {
+function clientConfig(config: S3Connection, tuning: ProviderTuning, agents: Agents): S3ClientConfig {
   const result: S3ClientConfig = {
     region: config.region ?? "us-east-1",
     forcePathStyle: config.flavor === "generic",

@@ -23,6 +23,14 @@ export interface RequestCounts {
   get: number;
 }
 
+/** How a provider's HTTP client is sized and bounded; the same knobs for every cloud. */
+export interface ProviderTuning {
+  /** Per-request timeout (until the response headers). */
+  requestTimeoutMs: number;
+  /** Sockets per host; sized for many small parallel GETs. */
+  maxSockets: number;
+}
+
 export interface BucketProvider {
   /** Lists every object under `prefix`, page by page, in the provider's order. */
   list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo>;

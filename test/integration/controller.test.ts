@@ -33,6 +33,7 @@ import { startController, type ControllerProcess } from "../support/controller.j
 import { KUBECTL_BIN, startKube, type KubeServer } from "../support/kube.js";
 import { startFakeGcs, type FakeGcsServer } from "../support/fake-gcs.js";
 import { serviceAccountJson } from "../support/gcp-key.js";
+import { SEED_DOCUMENTS } from "../support/seeds.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 
 const NS = "flux-system";
@@ -272,19 +273,7 @@ test("the generated CRD is accepted and rejects invalid specs with field-level m
 
 test("the seed's two documents applied verbatim turn Ready and serve the expected artifacts", async () => {
   controllers.push(await startController(mainControllerArgs("leader-a"), controllerEnv()));
-  await applyYaml(
-    "seed",
-    `apiVersion: source.toolkit.fluxcd.io/v1beta2
-kind: Bucket
-metadata: {name: my-s3-bucket, namespace: flux-system}
-spec: {interval: 5m0s, url: s3://my-flux-bucket/path/to/manifests, secretRef: {name: s3-credentials}, suspend: false}
----
-apiVersion: source.toolkit.fluxcd.io/v1beta2
-kind: Bucket
-metadata: {name: my-gcs-bucket, namespace: flux-system}
-spec: {interval: 5m0s, url: gs://my-flux-bucket/path/to/manifests, secretRef: {name: gcs-credentials}, suspend: false}
-`,
-  );
+  await applyYaml("seed", SEED_DOCUMENTS);
   const gcsBucket = await waitReady("my-gcs-bucket");
   const bucket = await waitReady("my-s3-bucket");
   // Same files from two clouds: the same deterministic artifact.

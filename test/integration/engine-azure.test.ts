@@ -4,16 +4,14 @@
 // table over the three servers: test/integration/provider-matrix.test.ts.
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import { createProxy } from "proxy";
 import { findCondition } from "../../src/api/status.js";
 import type { SecretData } from "../../src/credentials/secret.js";
 import { startAzurite, type AzuriteServer } from "../support/azurite.js";
 import { assertFailed, assertReady, brief } from "../support/engine-assert.js";
 import { engineEnv } from "../support/engine-env.js";
 import { selfSignedCert } from "../support/tls.js";
+import { startProxy } from "../support/proxy.js";
 
 let azurite: AzuriteServer;
 
@@ -175,25 +173,10 @@ test("HTTPS Azurite: certSecretRef's CA is used, and proxySecretRef tunnels ever
     ["app/a.yaml", "a: 1\n"],
     ["app/b.yaml", "b: 2\n"],
   ]);
-  const proxied: string[] = [];
-  const server = createProxy(createServer());
-  server.authenticate = (req: IncomingMessage): boolean => {
-    proxied.push(`${req.method ?? ""} ${req.url ?? ""}`);
-    return (
-      req.headers["proxy-authorization"] === `Basic ${Buffer.from("u:proxy-pass-az").toString("base64")}`
-    );
-  };
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  );
-  const proxyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const proxy = await startProxy("u", "proxy-pass-az");
+  t.after(() => proxy.stop());
+  const proxied = proxy.seen;
+  const proxyUrl = proxy.url;
 
   const env = await engineEnv(t);
   env.secrets.set("creds", { accountKey: secure.accountKey });

@@ -59,6 +59,10 @@ async function bucketView(url: string): Promise<BucketView> {
   return (await res.json()) as BucketView;
 }
 
+/** `bucketops reconcile bucket e2e -n team-a -o json` against the running server. */
+const reconcileJson = (url: string): ReturnType<typeof runCli> =>
+  runCli(["reconcile", "bucket", "e2e", "-n", "team-a", "--server", url, "-o", "json"]);
+
 const ready = (v: BucketView): boolean =>
   v.status.conditions.some((c) => c.type === "Ready" && c.status === "True");
 
@@ -131,17 +135,7 @@ test("bucketops run serves a verifiable artifact, and the CLI drives it", async 
     assert.equal((JSON.parse(json.stdout) as BucketView[])[0]?.status.artifact?.digest, artifact.digest);
 
     // Nothing changed: reconcile downloads nothing.
-    const same = await runCli([
-      "reconcile",
-      "bucket",
-      "e2e",
-      "-n",
-      "team-a",
-      "--server",
-      server.url,
-      "-o",
-      "json",
-    ]);
+    const same = await reconcileJson(server.url);
     assert.equal(same.code, 0, same.stderr);
     const sameAnswer = JSON.parse(same.stdout) as {
       outcome: string;
@@ -177,17 +171,7 @@ test("bucketops run serves a verifiable artifact, and the CLI drives it", async 
     server = await startServerProcess(["--config", config, "--storage", storage, "--listen", "127.0.0.1:0"]);
     const restarted = await bucketView(server.url);
     assert.equal(restarted.status.artifact?.digest, after.status.artifact?.digest);
-    const again = await runCli([
-      "reconcile",
-      "bucket",
-      "e2e",
-      "-n",
-      "team-a",
-      "--server",
-      server.url,
-      "-o",
-      "json",
-    ]);
+    const again = await reconcileJson(server.url);
     assert.equal(again.code, 0, again.stderr);
     assert.equal((JSON.parse(again.stdout) as { stats: { downloaded: number } }).stats.downloaded, 0);
 
@@ -197,17 +181,7 @@ test("bucketops run serves a verifiable artifact, and the CLI drives it", async 
       bucketYaml().replace("  interval: 10m", "  interval: 10m\n  suspend: true"),
     );
     await waitFor("suspended", async () => ((await bucketView(server.url)).suspended ? true : undefined));
-    const suspended = await runCli([
-      "reconcile",
-      "bucket",
-      "e2e",
-      "-n",
-      "team-a",
-      "--server",
-      server.url,
-      "-o",
-      "json",
-    ]);
+    const suspended = await reconcileJson(server.url);
     assert.equal((JSON.parse(suspended.stdout) as { outcome: string }).outcome, "suspended");
   } finally {
     await server.stop();

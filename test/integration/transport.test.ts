@@ -1,19 +1,17 @@
 // TLS (certSecretRef) and proxy (proxySecretRef) against a real MinIO serving a self-signed certificate,
 // through a real HTTP CONNECT proxy (the `proxy` package) started by the test.
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import { createProxy } from "proxy";
 import { findCondition } from "../../src/api/status.js";
 import { engineEnv } from "../support/engine-env.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 import { selfSignedCert, type SelfSigned } from "../support/tls.js";
+import { startProxy } from "../support/proxy.js";
 
 let tls: SelfSigned;
 let minio: MinioServer;
 let proxyUrl: string;
-const proxied: string[] = [];
+let proxied: string[] = [];
 const PROXY_USER = "proxy-user";
 const PROXY_PASSWORD = "proxy-pass-5f3a";
 const stopProxy: (() => Promise<void>)[] = [];
@@ -26,23 +24,10 @@ before(async () => {
     ["app/a.yaml", "a: 1\n"],
     ["app/b.yaml", "b: 2\n"],
   ]);
-  const server = createProxy(createServer());
-  server.authenticate = (req: IncomingMessage): boolean => {
-    proxied.push(`${req.method ?? ""} ${req.url ?? ""}`);
-    const expected = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString("base64")}`;
-    return req.headers["proxy-authorization"] === expected;
-  };
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  proxyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  stopProxy.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  );
+  const proxy = await startProxy(PROXY_USER, PROXY_PASSWORD);
+  proxyUrl = proxy.url;
+  proxied = proxy.seen;
+  stopProxy.push(() => proxy.stop());
 });
 
 after(async () => {

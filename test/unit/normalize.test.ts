@@ -5,6 +5,7 @@ import { parseAllDocuments } from "yaml";
 import { parseBucketDocument } from "../../src/api/bucket.js";
 import { SpecError } from "../../src/api/errors.js";
 import { DEFAULT_TIMEOUT_MS, normalizeSpec, type BucketSpec } from "../../src/api/normalize.js";
+import { SEED_DOCUMENTS } from "../support/seeds.js";
 
 const BASE_DIR = "/work/config";
 
@@ -20,16 +21,7 @@ function loadSpecs(text: string): BucketSpec[] {
   return loadDocuments(text).map((bucket) => normalizeSpec(bucket.spec, BASE_DIR));
 }
 
-const SEEDS = `apiVersion: source.toolkit.fluxcd.io/v1beta2
-kind: Bucket
-metadata: {name: my-s3-bucket, namespace: flux-system}
-spec: {interval: 5m0s, url: s3://my-flux-bucket/path/to/manifests, secretRef: {name: s3-credentials}, suspend: false}
----
-apiVersion: source.toolkit.fluxcd.io/v1beta2
-kind: Bucket
-metadata: {name: my-gcs-bucket, namespace: flux-system}
-spec: {interval: 5m0s, url: gs://my-flux-bucket/path/to/manifests, secretRef: {name: gcs-credentials}, suspend: false}
-`;
+const SEEDS = SEED_DOCUMENTS;
 
 const LONG_FORMS = `apiVersion: source.toolkit.fluxcd.io/v1
 kind: Bucket
