@@ -3,10 +3,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "./ports.js";
+import { freePort, waitForTcp } from "./ports.js";
 
 export interface LdapServer {
   /** host:port, as MINIO_IDENTITY_LDAP_SERVER_ADDR takes it. */
@@ -44,26 +43,6 @@ function findModulePath(): string | undefined {
     if (existsSync(dir) && readdirSync(dir).some((f) => f.startsWith("back_mdb"))) return dir;
   }
   return undefined;
-}
-
-/** Polls until 127.0.0.1:port accepts connections; gives up early when `exited()` says the server died. */
-async function waitForTcp(port: number, timeoutMs: number, exited: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited()) throw new Error("the server exited");
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on("error", () => {
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`127.0.0.1:${port} did not accept connections in ${timeoutMs} ms`);
 }
 
 /** Starts slapd; fails (never skips) when it is not installed: `.ci/run` installs Debian's slapd. */

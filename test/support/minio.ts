@@ -9,7 +9,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import pLimit from "p-limit";
 import { Agent as HttpsAgent } from "node:https";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { freePort, waitForHttp, waitForTls } from "./ports.js";
+import { freePort, waitForHttp, waitForTcp } from "./ports.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const MINIO_BIN = path.join(repoRoot, ".cache/bin/minio");
@@ -75,8 +75,10 @@ export async function startMinio(
   const url = `${options.certsDir ? "https" : "http"}://127.0.0.1:${port}`;
   try {
     // MinIO answers plain HTTP on a TLS port with 400; the readiness probe uses plain HTTP only without TLS.
-    if (options.certsDir) await waitForTls(port, 30_000);
-    else await waitForHttp(`${url}/minio/health/live`, 30_000);
+    if (options.certsDir) {
+      await waitForTcp(port, 30_000);
+      await new Promise((r) => setTimeout(r, 300)); // the TLS listener accepts just before it serves
+    } else await waitForHttp(`${url}/minio/health/live`, 30_000);
   } catch (error) {
     child.kill("SIGKILL");
     throw new Error(`MinIO did not start: ${String(error)}\n${stderr}`);

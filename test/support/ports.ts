@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 
 /** Asks the kernel for a free loopback port. */
 export function freePort(): Promise<number> {
@@ -33,11 +33,18 @@ export async function waitForHttp(url: string, timeoutMs: number): Promise<void>
   throw new Error(`${url} did not become ready in ${timeoutMs} ms: ${String(lastError)}`);
 }
 
-/** Polls until a TLS handshake-capable listener accepts connections on 127.0.0.1:port. */
-export async function waitForTls(port: number, timeoutMs: number): Promise<void> {
-  const { connect } = await import("node:net");
+/**
+ * Polls until 127.0.0.1:port accepts TCP connections (for servers without a plain-HTTP health URL: TLS-only
+ * MinIO, slapd). Gives up early when `exited()` says the server died.
+ */
+export async function waitForTcp(
+  port: number,
+  timeoutMs: number,
+  exited: () => boolean = () => false,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (exited()) throw new Error("the server exited");
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect(port, "127.0.0.1", () => {
         socket.destroy();
@@ -47,10 +54,7 @@ export async function waitForTls(port: number, timeoutMs: number): Promise<void>
         resolve(false);
       });
     });
-    if (ok) {
-      await new Promise((r) => setTimeout(r, 300));
-      return;
-    }
+    if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`127.0.0.1:${port} did not accept connections in ${timeoutMs} ms`);
