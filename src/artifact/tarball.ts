@@ -6,7 +6,13 @@ import { open, type FileHandle } from "node:fs/promises";
 import os from "node:os";
 import { finished } from "node:stream/promises";
 import { once } from "node:events";
-import { constants as zlibConstants, crc32, createDeflateRaw, deflateRawSync } from "node:zlib";
+import {
+  constants as zlibConstants,
+  crc32,
+  createDeflateRaw,
+  deflateRawSync,
+  type DeflateRaw,
+} from "node:zlib";
 
 /** One file of the artifact: its path inside the archive and where its bytes are on disk. */
 export interface ArchiveEntry {
@@ -60,7 +66,8 @@ export interface WriteOptions {
   concurrency?: number;
 }
 
-const FORMAT = "bucketops-segments-1";
+// 2: segments whose sample does not compress are stored (DEFLATE stored blocks) instead of compressed.
+const FORMAT = "bucketops-segments-2";
 const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 const BLOCK = 512;
@@ -76,6 +83,14 @@ const COPY_CHUNK = 1024 * 1024;
  * compressing its whole segment again.
  */
 const SEGMENT_TARGET = 1024 * 1024;
+/**
+ * Bytes of a segment's first batch compressed as a probe: when they shrink by less than STORE_RATIO the segment
+ * is written as stored blocks. Already-compressed content (Helm charts, images) costs zlib ~30 MB/s per core at
+ * the default level for nothing; stored, it costs a copy. The probe depends only on the bytes, so it is
+ * deterministic.
+ */
+const PROBE = 64 * 1024;
+const STORE_RATIO = 0.97;
 
 /**
  * Writes `entries` as a gzip'd tar to `outPath`: entries sorted by name (UTF-8 bytes), parent directories
@@ -292,15 +307,9 @@ function gzipHeader(level: number): Buffer {
 
 /** One segment: the tar bytes of `units` as raw DEFLATE ending in a sync flush (byte-aligned, not final). */
 async function compressGroup(units: readonly Unit[], level: number, pool: Buffer[]): Promise<Segment> {
-  const deflate = createDeflateRaw({
-    level,
-    finishFlush: zlibConstants.Z_SYNC_FLUSH,
-    chunkSize: 64 * 1024,
-  });
+  let deflate: DeflateRaw | undefined;
   const chunks: Buffer[] = [];
-  deflate.on("data", (chunk: Buffer) => chunks.push(chunk));
-  const done = finished(deflate);
-  done.catch(() => undefined); // awaited below unless the input fails first
+  let done: Promise<void> = Promise.resolve();
   // Tar batches are read into reused buffers: a buffer goes back to the pool once zlib has consumed it.
   const inFlight: Promise<void>[] = [];
   let crc = 0;
@@ -308,11 +317,22 @@ async function compressGroup(units: readonly Unit[], level: number, pool: Buffer
   try {
     for (const batch of tarBytes(units, pool)) {
       const bytes = batch.buf.subarray(0, batch.length);
+      if (!deflate) {
+        deflate = createDeflateRaw({
+          level: compressible(bytes, level) ? level : zlibConstants.Z_NO_COMPRESSION,
+          finishFlush: zlibConstants.Z_SYNC_FLUSH,
+          chunkSize: 64 * 1024,
+        });
+        deflate.on("data", (chunk: Buffer) => chunks.push(chunk));
+        done = finished(deflate);
+        done.catch(() => undefined); // awaited below unless the input fails first
+      }
+      const target = deflate;
       crc = crc32(bytes, crc);
       rawLength += bytes.length;
       inFlight.push(
         new Promise<void>((resolve) => {
-          deflate.write(bytes, () => {
+          target.write(bytes, () => {
             pool.push(batch.buf);
             resolve();
           });
@@ -321,13 +341,21 @@ async function compressGroup(units: readonly Unit[], level: number, pool: Buffer
       // At most BATCHES_IN_FLIGHT batches wait in zlib; the next is read while those are compressed.
       if (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift();
     }
+    if (!deflate) throw new Error("empty archive segment"); // every unit has at least one header
     deflate.end();
     await done;
   } catch (error) {
-    deflate.destroy();
+    deflate?.destroy();
     throw error;
   }
   return { chunks, crc, rawLength };
+}
+
+/** Whether the start of a segment shrinks enough under DEFLATE to be worth compressing the whole segment. */
+function compressible(first: Buffer, level: number): boolean {
+  if (level === zlibConstants.Z_NO_COMPRESSION) return false;
+  const sample = first.subarray(0, PROBE);
+  return deflateRawSync(sample, { level: 1 }).length < sample.length * STORE_RATIO;
 }
 
 /** The tar bytes of `units`, in batches read lazily into buffers taken from `pool` (allocated when it is empty). */

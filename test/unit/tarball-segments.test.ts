@@ -199,3 +199,23 @@ void test("writeTarGz rebuilds from scratch when the previous archive is not wha
   assert.equal(plain.reused, 0);
   assert.equal(plain.digest, cold.digest);
 });
+
+void test("writeTarGz stores segments that do not compress (DEFLATE stored blocks) and compresses the rest", async (t) => {
+  const dir = await tempDir(t);
+  const src = path.join(dir, "src");
+  const files = new Map<string, Buffer>([
+    ["charts/app-1.2.3.tgz", randomBytes(3_000_000)],
+    ["manifests/cm.yaml", Buffer.from("apiVersion: v1\nkind: ConfigMap\n".repeat(40_000))],
+  ]);
+  await writeTree(src, files);
+  const built = await writeTarGz(entriesOf(src, files), path.join(dir, "mixed.tar.gz"));
+  const bytes = await readFile(path.join(dir, "mixed.tar.gz"));
+  assertValidSingleMember(bytes, files);
+  // Each big file is a segment of its own; BTYPE (bits 1-2 of a block's first byte) is 00 for stored blocks.
+  const [chart, manifest] = built.index.segments;
+  assert.ok(chart && manifest, `${built.index.segments.length} segments`);
+  assert.equal(((bytes[chart.offset] ?? 0) >> 1) & 3, 0, "the random chart is stored");
+  assert.ok(chart.length >= chart.rawLength && chart.length < chart.rawLength * 1.001, `${chart.length}`);
+  assert.notEqual(((bytes[manifest.offset] ?? 0) >> 1) & 3, 0, "the manifest is compressed");
+  assert.ok(manifest.length < manifest.rawLength / 10, `${manifest.length} of ${manifest.rawLength}`);
+});
