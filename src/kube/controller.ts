@@ -48,6 +48,8 @@ export interface ControllerOptions {
   labelSelector?: string;
   /** Only this namespace; all when undefined. */
   namespace?: string;
+  /** Buckets per list page (default 500). */
+  listPageSize?: number;
 }
 
 type Seen = { generation?: number; requestedAt?: string; deleting: boolean; spec: string };
@@ -140,7 +142,8 @@ export class BucketController {
     let _continue: string | undefined;
     let resourceVersion = "";
     do {
-      const query = { ...bucketApi, labelSelector: this.options.labelSelector, limit: 500, _continue };
+      const limit = this.options.listPageSize ?? 500;
+      const query = { ...bucketApi, labelSelector: this.options.labelSelector, limit, _continue };
       const namespace = this.options.namespace;
       const page = (
         namespace
@@ -148,7 +151,7 @@ export class BucketController {
           : await this.api.listCustomObjectForAllNamespaces(query)
       ) as KubernetesListObject<BucketResource>;
       items.push(...page.items);
-      _continue = page.metadata?._continue || undefined;
+      _continue = continueToken(page.metadata);
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
     } while (_continue);
     return { apiVersion: "v1", kind: "List", items, metadata: { resourceVersion } };
@@ -280,4 +283,15 @@ function intervalOf(spec: unknown): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The list's continue token. Custom objects come back as plain JSON, so the field is `continue`; client-node's
+ * typed models call it `_continue`. Reading only the latter stopped every list after its first page.
+ */
+export function continueToken(metadata: unknown): string | undefined {
+  if (typeof metadata !== "object" || metadata === null) return undefined;
+  const meta = metadata as { continue?: unknown; _continue?: unknown };
+  const token = meta.continue ?? meta._continue;
+  return typeof token === "string" && token !== "" ? token : undefined;
 }

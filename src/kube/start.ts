@@ -24,6 +24,8 @@ export interface ControllerRuntimeOptions {
   retentionTtlMs: number;
   labelSelector?: string;
   namespace?: string;
+  /** Buckets per list page (default 500). */
+  listPageSize?: number;
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
@@ -66,6 +68,7 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
     concurrency: options.concurrency,
     labelSelector: options.labelSelector,
     namespace: options.namespace,
+    listPageSize: options.listPageSize,
   });
 
   let leader: LeaderHandle | undefined;

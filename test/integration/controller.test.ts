@@ -466,3 +466,39 @@ spec: {interval: 10m, provider: generic, bucketName: my-flux-bucket, endpoint: "
   const shardMetrics = await (await fetch(`${shard.url}/metrics`)).text();
   assert.ok(!shardMetrics.includes('name="long-form"'), "the shard never reconciled an unlabelled Bucket");
 });
+
+test("the Bucket list is paged to the end: more Buckets than one page all turn Ready", async () => {
+  const names = ["paged-1", "paged-2", "paged-3", "paged-4", "paged-5"];
+  await applyYaml(
+    "paged",
+    names
+      .map(
+        (name) => `apiVersion: source.toolkit.fluxcd.io/v1
+kind: Bucket
+metadata: {name: ${name}, namespace: flux-system, labels: {sharding.fluxcd.io/key: paged}}
+spec: {interval: 10m, provider: generic, bucketName: my-flux-bucket, endpoint: "${minio.endpoint}", insecure: true, prefix: path/to/, secretRef: {name: s3-credentials}}
+`,
+      )
+      .join("---\n"),
+  );
+  // Applied before the controller starts, so its first list has three pages of two and the watch adds nothing.
+  const paged = await startController(
+    [
+      "--kubeconfig",
+      kube.controller.kubeconfigPath,
+      "--storage-path",
+      path.join(work, "paged"),
+      "--no-leader-elect",
+      "--watch-label-selector",
+      "sharding.fluxcd.io/key=paged",
+      "--list-page-size",
+      "2",
+    ],
+    controllerEnv(),
+  );
+  controllers.push(paged);
+  for (const name of names) {
+    const b = await waitReady(name);
+    assert.ok(b.status?.artifact?.url.startsWith(paged.url), `${name} reconciled by the paged controller`);
+  }
+});

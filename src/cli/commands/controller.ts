@@ -1,5 +1,5 @@
 // `bucketops controller`: the Kubernetes controller (in a cluster, or against any kubeconfig).
-import type { Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { startControllerRuntime } from "../../kube/start.js";
 import { durationOption, withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { createLogger } from "../logger.js";
@@ -11,6 +11,7 @@ interface ControllerFlags extends ReconcileFlags {
   storageAdvAddr?: string;
   watchLabelSelector?: string;
   watchNamespace?: string;
+  listPageSize: number;
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
@@ -42,6 +43,11 @@ export function registerController(program: Command): void {
       "only Buckets with these labels (sharding: sharding.fluxcd.io/key=shard1)",
     )
     .option("--watch-namespace <ns>", "only Buckets in this namespace (default: all namespaces)")
+    .addOption(
+      new Option("--list-page-size <n>", "Buckets per page of the initial and re-lists")
+        .default(500)
+        .argParser(positiveInt),
+    )
     .option("--no-leader-elect", "reconcile without holding the leader Lease (a single replica only)")
     .option(
       "--leader-election-namespace <ns>",
@@ -80,6 +86,7 @@ export function registerController(program: Command): void {
         retentionTtlMs: flags.artifactRetentionTtl,
         labelSelector: flags.watchLabelSelector,
         namespace: flags.watchNamespace,
+        listPageSize: flags.listPageSize,
         leaderElect: flags.leaderElect,
         leaseNamespace: flags.leaderElectionNamespace,
         leaseName: flags.leaderElectionId,
@@ -104,4 +111,10 @@ export function registerController(program: Command): void {
       await runtime.close();
       if (reason === "lost leadership") process.exitCode = 1;
     });
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer");
+  return n;
 }
