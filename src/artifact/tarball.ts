@@ -18,6 +18,8 @@ import {
 export interface ArchiveEntry {
   name: string;
   file: string;
+  /** Where the bytes start in `file` (a cache pack holds many files); without it the file is exactly `size`. */
+  offset?: number;
   size: number;
   /**
    * Identifies the file's bytes (e.g. the object's etag): two entries with the same name, size and contentId must
@@ -64,6 +66,11 @@ export interface WriteOptions {
   previous?: { file: string; index: SegmentIndex };
   /** Segments compressed at a time (on the libuv thread pool). */
   concurrency?: number;
+  /**
+   * Awaited before a segment's files are read, with its entries; it may fill in their `file` and `offset`. Lets
+   * the build run while the files are still being downloaded.
+   */
+  ready?: (entries: ArchiveEntry[]) => Promise<void>;
 }
 
 // 2: segments whose sample does not compress are stored (DEFLATE stored blocks) instead of compressed.
@@ -239,7 +246,7 @@ async function build(
       for (; next < groups.length && next < end; next++) {
         const group = groups[next] as Group;
         if (reusable(group)) continue;
-        const task = compressGroup(group.units, level, pool);
+        const task = compressGroup(group.units, level, pool, options.ready);
         task.catch(() => undefined); // awaited in order below; a failure stops the build there
         pending.set(next, task);
       }
@@ -254,7 +261,7 @@ async function build(
         segment = prior;
         reused++;
       } else {
-        const task = pending.get(i) ?? compressGroup(group.units, level, pool);
+        const task = pending.get(i) ?? compressGroup(group.units, level, pool, options.ready);
         pending.delete(i);
         const done = await task;
         for (const chunk of done.chunks) await out.write(chunk);
@@ -306,7 +313,13 @@ function gzipHeader(level: number): Buffer {
 }
 
 /** One segment: the tar bytes of `units` as raw DEFLATE ending in a sync flush (byte-aligned, not final). */
-async function compressGroup(units: readonly Unit[], level: number, pool: Buffer[]): Promise<Segment> {
+async function compressGroup(
+  units: readonly Unit[],
+  level: number,
+  pool: Buffer[],
+  ready: WriteOptions["ready"],
+): Promise<Segment> {
+  if (ready) await ready(units.map((u) => u.entry));
   let deflate: DeflateRaw | undefined;
   const chunks: Buffer[] = [];
   let done: Promise<void> = Promise.resolve();
@@ -361,11 +374,15 @@ function compressible(first: Buffer, level: number): boolean {
 /** The tar bytes of `units`, in batches read lazily into buffers taken from `pool` (allocated when it is empty). */
 function* tarBytes(units: readonly Unit[], pool: Buffer[]): Generator<Batch> {
   const out = new BatchWriter(pool);
-  for (const { dirs, entry } of units) {
-    for (const dir of dirs) out.headers(`${dir}/`, "directory", DIR_MODE, 0);
-    out.headers(entry.name, "file", FILE_MODE, entry.size);
-    yield* out.drain();
-    yield* out.file(entry);
+  try {
+    for (const { dirs, entry } of units) {
+      for (const dir of dirs) out.headers(`${dir}/`, "directory", DIR_MODE, 0);
+      out.headers(entry.name, "file", FILE_MODE, entry.size);
+      yield* out.drain();
+      yield* out.file(entry);
+    }
+  } finally {
+    out.closeFile();
   }
   yield* out.drain(true);
   out.release();
@@ -533,6 +550,7 @@ class BatchWriter {
   private buf: Buffer;
   private off = 0;
   private readonly full: Batch[] = [];
+  private open: { file: string; fd: number; size: number } | undefined;
 
   constructor(private readonly pool: Buffer[]) {
     this.buf = this.take();
@@ -557,27 +575,46 @@ class BatchWriter {
    * is never all in memory). Throws if the file is not that size.
    */
   *file(entry: ArchiveEntry): Generator<Batch> {
-    const fd = openSync(entry.file, "r");
-    try {
-      const stats = fstatSync(fd);
-      if (!stats.isFile() || stats.size !== entry.size) throw sizeError(entry, stats.size);
-      let position = 0;
-      while (position < entry.size) {
-        if (this.off === this.buf.length) {
-          this.rotate();
-          yield* this.drain();
-        }
-        const want = Math.min(entry.size - position, this.buf.length - this.off);
-        const n = readSync(fd, this.buf, this.off, want, position);
-        if (n === 0) throw sizeError(entry, position);
-        this.off += n;
-        position += n;
+    const { fd, size } = this.openFile(entry.file);
+    const start = entry.offset ?? 0;
+    const fits = entry.offset === undefined ? size === entry.size : start + entry.size <= size;
+    if (!fits) throw sizeError(entry, size - start);
+    let position = 0;
+    while (position < entry.size) {
+      if (this.off === this.buf.length) {
+        this.rotate();
+        yield* this.drain();
       }
-    } finally {
-      closeSync(fd);
+      const want = Math.min(entry.size - position, this.buf.length - this.off);
+      const n = readSync(fd, this.buf, this.off, want, start + position);
+      if (n === 0) throw sizeError(entry, position);
+      this.off += n;
+      position += n;
     }
     this.pad(entry.size);
     yield* this.drain();
+  }
+
+  /** Consecutive entries often share a file (a cache pack): it stays open until another file is needed. */
+  private openFile(file: string): { fd: number; size: number } {
+    if (this.open?.file === file) return this.open;
+    this.closeFile();
+    const fd = openSync(file, "r");
+    try {
+      const stats = fstatSync(fd);
+      if (!stats.isFile()) throw new Error(`archive entry source ${file} is not a regular file`);
+      this.open = { file, fd, size: stats.size };
+      return this.open;
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+
+  /** Closes the file kept open by `file`; call when done (also on failure). */
+  closeFile(): void {
+    if (this.open) closeSync(this.open.fd);
+    this.open = undefined;
   }
 
   zeros(count: number): void {

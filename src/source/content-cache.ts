@@ -1,26 +1,65 @@
-// A per-Bucket content cache: one file per (key, etag), so an unchanged object is never downloaded twice.
+// A per-Bucket content cache: one entry per (key, etag), so an unchanged object is never downloaded twice.
+// Small objects are appended to pack files (see cache-pack), big ones get a file each; an index file says where.
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { PackWriter } from "./cache-pack.js";
+
+/** Where one cached object's bytes are: `size` bytes at `offset` of `file`. */
+export interface CachedLocation {
+  file: string;
+  offset: number;
+  size: number;
+}
+
+export interface ContentCacheOptions {
+  /** Objects up to this size (as listed) go into packs; bigger ones get a file of their own. */
+  packLimit?: number;
+}
+
+interface Entry {
+  /** The pack holding the bytes; undefined for an object with a file of its own (named like the entry). */
+  pack: string | undefined;
+  offset: number;
+  size: number;
+}
+
+interface IndexFile {
+  format: typeof INDEX_FORMAT;
+  /** entry name → [pack ("" = own file), offset, size] */
+  entries: Record<string, [string, number, number]>;
+}
+
+const INDEX_FORMAT = "bucketops-cache-1";
+const META_PREFIX = ".meta-";
+const INDEX_NAME = `${META_PREFIX}cache-index.json`;
+const DEFAULT_PACK_LIMIT = 1024 * 1024;
+/** Packs with less than this share of live bytes are compacted. */
+const MIN_LIVE_SHARE = 0.5;
+/** More packs than this and the small ones are merged, so one-object reconciles do not pile up files. */
+const MAX_PACKS = 16;
+const SMALL_PACK = 4 * 1024 * 1024;
 
 /**
- * Files are named by sha256(key NUL etag), never by the key itself, so hostile keys cannot pick a path.
- * Entries are written to a temp file and renamed: a crash never leaves a partial entry behind.
+ * Entry names are sha256(key NUL etag), never the key itself, so hostile keys cannot pick a path. An entry is in
+ * the index only after its bytes are complete, and the index is saved (atomically, after the packs are synced)
+ * by `flush`: a crash loses at most the entries of the reconcile it interrupted, never leaves a wrong one.
  */
 export class ContentCache {
   readonly dir: string;
-  private names: Set<string> | undefined;
+  private readonly packLimit: number;
+  private entries: Map<string, Entry> | undefined;
+  private loading: Promise<Map<string, Entry>> | undefined;
+  private writer: PackWriter | undefined;
+  private opening: Promise<PackWriter> | undefined;
+  private dirty = false;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: ContentCacheOptions = {}) {
     this.dir = dir;
-  }
-
-  /** The cache file for one version of one object. */
-  pathFor(key: string, etag: string): string {
-    return path.join(this.dir, entryName(key, etag));
+    this.packLimit = options.packLimit ?? DEFAULT_PACK_LIMIT;
   }
 
   /** A file of the cache's own (not an object's content), e.g. the last artifact's segment index; prune keeps it. */
@@ -28,16 +67,30 @@ export class ContentCache {
     return path.join(this.dir, `${META_PREFIX}${name}`);
   }
 
-  /** Whether this version of the object is cached (one directory read per cache instance). */
-  async has(key: string, etag: string): Promise<boolean> {
-    const names = await this.load();
-    return names.has(entryName(key, etag));
+  /** Reads the index (once per instance); the other methods call it, `locate` needs it done. */
+  async open(): Promise<void> {
+    await this.load();
   }
 
-  /** Streams a body into the cache; returns the bytes written. Fails (and leaves nothing) if the stream fails. */
-  async put(key: string, etag: string, body: Readable): Promise<number> {
-    await this.load();
+  /** Whether this version of the object is cached. */
+  async has(key: string, etag: string): Promise<boolean> {
+    return (await this.load()).has(entryName(key, etag));
+  }
+
+  /**
+   * Streams a body into the cache; returns the bytes written. With the listed `size`, a small object is written
+   * into a pack and must have exactly that size. Fails (and records nothing) if the stream fails.
+   */
+  async put(key: string, etag: string, body: Readable, size?: number): Promise<number> {
+    const entries = await this.load();
     const name = entryName(key, etag);
+    if (size !== undefined && size <= this.packLimit) {
+      const writer = await this.packWriter();
+      const offset = await writer.append(body, size);
+      entries.set(name, { pack: writer.id, offset, size });
+      this.dirty = true;
+      return size;
+    }
     const tmp = path.join(this.dir, `.tmp-${randomBytes(8).toString("hex")}`);
     const out = createWriteStream(tmp);
     try {
@@ -47,35 +100,151 @@ export class ContentCache {
       await rm(tmp, { force: true });
       throw error;
     }
-    this.names?.add(name);
+    entries.set(name, { pack: undefined, offset: 0, size: out.bytesWritten });
+    this.dirty = true;
     return out.bytesWritten;
   }
 
-  /** Removes every entry not in `keep` (pairs of key and etag), and leftover temp files. Returns how many. */
+  /** Where a cached object's bytes are. Throws if `open` was not awaited or the object is not cached. */
+  locate(key: string, etag: string): CachedLocation {
+    const entry = this.entries?.get(entryName(key, etag));
+    if (!entry) throw new Error(`object ${JSON.stringify(key)} (etag ${etag}) is not in the content cache`);
+    const name = entry.pack ?? entryName(key, etag);
+    return { file: path.join(this.dir, name), offset: entry.offset, size: entry.size };
+  }
+
+  /** A cached object's whole content, for small files the engine itself reads (.sourceignore). */
+  async read(key: string, etag: string): Promise<Buffer> {
+    await this.load();
+    const { file, offset, size } = this.locate(key, etag);
+    const fh = await open(file, "r");
+    try {
+      const buf = Buffer.alloc(size);
+      const { bytesRead } = await fh.read(buf, 0, size, offset);
+      if (bytesRead !== size) throw new Error(`content cache file ${file} is shorter than its index`);
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Syncs the pack being written and saves the index, so what was fetched survives a restart. */
+  async flush(): Promise<void> {
+    await this.closeWriter();
+    if (!this.dirty || !this.entries) return;
+    const doc: IndexFile = { format: INDEX_FORMAT, entries: {} };
+    for (const [name, e] of this.entries) doc.entries[name] = [e.pack ?? "", e.offset, e.size];
+    const tmp = path.join(this.dir, `.tmp-${randomBytes(8).toString("hex")}`);
+    await writeFile(tmp, JSON.stringify(doc));
+    await rename(tmp, path.join(this.dir, INDEX_NAME));
+    this.dirty = false;
+  }
+
+  /**
+   * Removes every entry not in `keep` (pairs of key and etag), packs nobody uses, files the index does not know
+   * (temp files, crash leftovers), and compacts mostly-dead or small packs. Returns how many entries and files.
+   */
   async prune(keep: Iterable<{ key: string; etag: string }>): Promise<number> {
+    const entries = await this.load();
     const wanted = new Set([...keep].map((e) => entryName(e.key, e.etag)));
-    const names = await this.load();
     let removed = 0;
+    for (const [name, entry] of entries) {
+      if (wanted.has(name)) continue;
+      entries.delete(name);
+      if (!entry.pack) await rm(path.join(this.dir, name), { force: true });
+      this.dirty = true;
+      removed++;
+    }
+    await this.compact(entries);
+    await this.flush();
+    const known = new Set([...entries].map(([name, e]) => e.pack ?? name));
     for (const name of await readdir(this.dir)) {
-      if (wanted.has(name) || name.startsWith(META_PREFIX)) continue;
+      if (known.has(name) || name.startsWith(META_PREFIX)) continue;
       await rm(path.join(this.dir, name), { force: true });
-      names.delete(name);
       removed++;
     }
     return removed;
   }
 
-  private async load(): Promise<Set<string>> {
-    if (this.names) return this.names;
-    await mkdir(this.dir, { recursive: true });
-    this.names = new Set(
-      (await readdir(this.dir)).filter((n) => !n.startsWith(".tmp-") && !n.startsWith(META_PREFIX)),
-    );
-    return this.names;
+  /** Moves the live entries of wasteful packs into the current pack; the old packs go in prune's sweep. */
+  private async compact(entries: Map<string, Entry>): Promise<void> {
+    const live = new Map<string, number>();
+    for (const e of entries.values()) if (e.pack) live.set(e.pack, (live.get(e.pack) ?? 0) + e.size);
+    const sizes = new Map<string, number>();
+    for (const pack of live.keys()) sizes.set(pack, (await stat(path.join(this.dir, pack))).size);
+    const current = this.writer?.id;
+    const tooMany = live.size > MAX_PACKS;
+    const victims = [...live].filter(([pack, bytes]) => {
+      const size = sizes.get(pack) ?? 0;
+      return pack !== current && (bytes < size * MIN_LIVE_SHARE || (tooMany && size < SMALL_PACK));
+    });
+    if (victims.length === 0) return;
+    const buf = Buffer.allocUnsafe(256 * 1024);
+    const writer = await this.packWriter();
+    for (const [pack] of victims) {
+      const source = await open(path.join(this.dir, pack), "r");
+      try {
+        for (const e of entries.values()) {
+          if (e.pack !== pack) continue;
+          e.offset = await writer.copyFrom(source, e.offset, e.size, buf);
+          e.pack = writer.id;
+        }
+      } finally {
+        await source.close();
+      }
+    }
+    this.dirty = true;
+  }
+
+  private async packWriter(): Promise<PackWriter> {
+    if (this.writer) return this.writer;
+    // Parallel puts share one pack: the first opens it, the others wait for that.
+    this.opening ??= PackWriter.create(this.dir).then((w) => (this.writer = w));
+    return this.opening;
+  }
+
+  private async closeWriter(): Promise<void> {
+    const writer = this.writer ?? (this.opening ? await this.opening : undefined);
+    this.writer = undefined;
+    this.opening = undefined;
+    if (writer) await writer.close();
+  }
+
+  private load(): Promise<Map<string, Entry>> {
+    // One read per instance, shared by the parallel callers of the first reconcile step.
+    this.loading ??= (async () => {
+      await mkdir(this.dir, { recursive: true });
+      this.entries = (await readIndex(path.join(this.dir, INDEX_NAME))) ?? (await legacyEntries(this.dir));
+      return this.entries;
+    })();
+    return this.loading;
   }
 }
 
-const META_PREFIX = ".meta-";
+async function readIndex(file: string): Promise<Map<string, Entry> | undefined> {
+  let doc: IndexFile;
+  try {
+    doc = JSON.parse(await readFile(file, "utf8")) as IndexFile;
+  } catch {
+    return undefined; // none yet or unreadable: rebuilt from what is on disk
+  }
+  if (doc.format !== INDEX_FORMAT) return undefined;
+  const entries = new Map<string, Entry>();
+  for (const [name, [pack, offset, size]] of Object.entries(doc.entries)) {
+    entries.set(name, { pack: pack === "" ? undefined : pack, offset, size });
+  }
+  return entries;
+}
+
+/** A cache without an index (written by an older version): one file per entry, named by its hash. */
+async function legacyEntries(dir: string): Promise<Map<string, Entry>> {
+  const entries = new Map<string, Entry>();
+  for (const name of await readdir(dir)) {
+    if (!/^[0-9a-f]{64}$/.test(name)) continue;
+    entries.set(name, { pack: undefined, offset: 0, size: (await stat(path.join(dir, name))).size });
+  }
+  return entries;
+}
 
 function entryName(key: string, etag: string): string {
   return createHash("sha256").update(key).update("\0").update(etag).digest("hex");

@@ -31,12 +31,9 @@ export async function fetchIndex(
   options: FetchOptions,
 ): Promise<FetchStats> {
   const stats: FetchStats = { downloaded: 0, cacheHits: 0, bytesDownloaded: 0 };
-  const concurrency = Math.max(1, options.concurrency);
-  const attempts = options.attempts ?? 3;
-  const backoff = options.backoff ?? ((n: number) => sleep(Math.min(200 * 2 ** n, 5000)));
 
   // Cached objects cost a set lookup each; only the missing ones get a download task.
-  const missing: { key: string; etag: string }[] = [];
+  const missing: { key: string; etag: string; size: number }[] = [];
   for (const e of index.entries) {
     if (await cache.has(e.key, e.etag)) {
       stats.cacheHits++;
@@ -46,18 +43,36 @@ export async function fetchIndex(
     }
   }
   if (missing.length === 0) return stats;
+  try {
+    await download(missing, provider, cache, options, stats);
+  } finally {
+    await cache.flush(); // what was fetched stays cached, also when a later object failed
+  }
+  return stats;
+}
+
+async function download(
+  missing: readonly { key: string; etag: string; size: number }[],
+  provider: BucketProvider,
+  cache: ContentCache,
+  options: FetchOptions,
+  stats: FetchStats,
+): Promise<void> {
+  const concurrency = Math.max(1, options.concurrency);
+  const attempts = options.attempts ?? 3;
+  const backoff = options.backoff ?? ((n: number) => sleep(Math.min(200 * 2 ** n, 5000)));
 
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   // Every in-flight GET listens on `signal`; without this Node warns of a listener leak above 10 parallel downloads.
   setMaxListeners(concurrency * 2 + 10, signal);
 
-  const fetchOne = async (key: string, etag: string): Promise<void> => {
+  const fetchOne = async (key: string, etag: string, size: number): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
       try {
         const body = await provider.get(key, { etag, signal });
-        const bytes = await cache.put(key, etag, body);
+        const bytes = await cache.put(key, etag, body, size);
         stats.downloaded++;
         stats.bytesDownloaded += bytes;
         options.onObject?.({ key, bytes, cached: false });
@@ -72,19 +87,21 @@ export async function fetchIndex(
 
   // A fixed pool of workers taking the next missing object: memory stays bounded by the pool, not the index.
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < missing.length && !controller.signal.aborted) {
-      const e = missing[next++] as { key: string; etag: string };
-      await fetchOne(e.key, e.etag);
+    try {
+      while (next < missing.length && !controller.signal.aborted) {
+        const e = missing[next++] as { key: string; etag: string; size: number };
+        await fetchOne(e.key, e.etag, e.size);
+      }
+    } catch (error) {
+      failure ??= { error };
+      controller.abort(); // stop the other downloads; what they wrote half is never recorded by the cache
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, missing.length) }, worker));
-  } catch (error) {
-    controller.abort(); // stop the other downloads; their partial files are discarded by the cache
-    throw error;
-  }
-  return stats;
+  // Every worker has stopped writing before this returns, so the cache can be flushed safely.
+  await Promise.all(Array.from({ length: Math.min(concurrency, missing.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,4 @@
 // List a prefix, apply .sourceignore and spec.ignore, check keys, and build the index.
-import { readFile } from "node:fs/promises";
 import type { BucketProvider, ObjectInfo } from "../providers/types.js";
 import type { ContentCache } from "./content-cache.js";
 import { buildIgnoreFilter, type IgnoreLayer } from "./ignore-rules.js";
@@ -84,7 +83,16 @@ async function readThroughCache(
   signal: AbortSignal | undefined,
 ): Promise<string> {
   if (!(await cache.has(info.key, info.etag))) {
-    await cache.put(info.key, info.etag, await provider.get(info.key, { etag: info.etag, signal }));
+    try {
+      await cache.put(
+        info.key,
+        info.etag,
+        await provider.get(info.key, { etag: info.etag, signal }),
+        info.size,
+      );
+    } finally {
+      await cache.flush();
+    }
   }
-  return readFile(cache.pathFor(info.key, info.etag), "utf8");
+  return (await cache.read(info.key, info.etag)).toString("utf8");
 }
