@@ -1,6 +1,6 @@
 // `npm run bench`: bucketops vs rclone vs a raw parallel-GET loop against a local MinIO, plus the scale run.
 // Flags: --datasets A,B  --repeat N (best of N for cold runs)  --scale-minutes M (0 skips the scale run)
-//        --scale-buckets N  --no-rclone  --label TEXT  --out FILE
+//        --scale-buckets N  --scale-runtimes standalone,controller  --no-rclone  --label TEXT  --out FILE
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -12,7 +12,13 @@ import { parseArgs } from "node:util";
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { startBenchMinio, type BenchMinio } from "./minio.js";
-import { runScale, type ScaleResult } from "./scale.js";
+import { formatScale, parseScaleRuntimes, runScale, type ScaleResult } from "./scale.js";
+import {
+  formatControllerScale,
+  missingKubeBinaries,
+  runControllerScale,
+  type ControllerScaleResult,
+} from "./scale-controller.js";
 import type { ServerArgs, WorkerArgs, WorkerResult } from "./worker.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -26,12 +32,14 @@ const { values: flags } = parseArgs({
     repeat: { type: "string", default: "1" },
     "scale-minutes": { type: "string", default: "2" },
     "scale-buckets": { type: "string", default: "1000" },
+    "scale-runtimes": { type: "string", default: "standalone,controller" },
     "no-rclone": { type: "boolean", default: false },
     label: { type: "string", default: "" },
     out: { type: "string", default: path.join(repoRoot, "bench/results/latest.json") },
   },
 });
 const repeat = Math.max(1, Number(flags.repeat));
+const scaleRuntimes = parseScaleRuntimes(flags["scale-runtimes"]);
 
 interface Dataset {
   name: string;
@@ -434,6 +442,7 @@ async function main(): Promise<void> {
   const minio = await startBenchMinio();
   const rows: Row[] = [];
   let scale: ScaleResult | undefined;
+  let scaleController: ControllerScaleResult | undefined;
   try {
     await minio.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
     // Anonymous read for the raw GET loop, so it needs no signing.
@@ -462,19 +471,31 @@ async function main(): Promise<void> {
     await minio.stop();
   }
   const minutes = Number(flags["scale-minutes"]);
-  if (minutes > 0) {
+  const scaleOptions = {
+    buckets: Number(flags["scale-buckets"]),
+    objectsPerBucket: 100,
+    steadyMinutes: minutes,
+    cli: CLI,
+  };
+  if (minutes > 0 && scaleRuntimes.has("standalone")) {
     const scaleDir = path.join(work, "scale");
     await mkdir(scaleDir, { recursive: true });
-    scale = await runScale(
-      {
-        workDir: scaleDir,
-        buckets: Number(flags["scale-buckets"]),
-        objectsPerBucket: 100,
-        steadyMinutes: minutes,
-        cli: CLI,
-      },
-      log,
-    );
+    scale = await runScale({ ...scaleOptions, workDir: scaleDir }, log);
+  }
+  if (minutes > 0 && scaleRuntimes.has("controller")) {
+    const missing = missingKubeBinaries();
+    if (missing.length)
+      log(`scale (controller) SKIPPED: ${missing.join(", ")} missing (run 'bash scripts/test-servers.sh')`);
+    else
+      // A failure is reported, not thrown: the dataset rows above are still written.
+      scaleController = await runControllerScale(
+        { ...scaleOptions, workDir: path.join(work, "scale-controller") },
+        log,
+      ).catch((error: unknown) => {
+        log(`scale (controller) FAILED: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 1;
+        return undefined;
+      });
   }
   await rm(work, { recursive: true, force: true });
 
@@ -494,17 +515,12 @@ async function main(): Promise<void> {
     rows,
     ratios: ratios(rows),
     scale,
+    scaleController,
   };
   process.stdout.write(`\n${table(rows)}\n\n`);
   for (const [k, v] of Object.entries(result.ratios)) process.stdout.write(`${k}: ${v.toFixed(2)}\n`);
-  if (scale) {
-    process.stdout.write(
-      `\nscale: ${scale.buckets} Buckets × ${scale.objectsPerBucket} objects (${scale.source}), 5m interval: initial sync ` +
-        `${scale.initialSyncS.toFixed(1)} s (${scale.initialCpuS.toFixed(1)} CPU s, peak RSS ${scale.initialPeakRssMiB.toFixed(0)} MiB); ` +
-        `steady ${scale.steadyMinutes} min: ${scale.steadyCpuPercent.toFixed(2)} % CPU, RSS ` +
-        `${scale.steadyRssMiB.min.toFixed(0)}–${scale.steadyRssMiB.max.toFixed(0)} MiB\n`,
-    );
-  }
+  if (scale) process.stdout.write(`\n${formatScale("scale", scale)}\n`);
+  if (scaleController) process.stdout.write(`${formatControllerScale(scaleController)}\n`);
   await mkdir(path.dirname(flags.out), { recursive: true });
   await writeFile(flags.out, `${JSON.stringify(result, null, 2)}\n`);
   log(`results written to ${flags.out}`);
