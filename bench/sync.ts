@@ -3,11 +3,13 @@
 //        --scale-buckets N  --scale-runtimes standalone,controller  --no-rclone  --label TEXT  --out FILE
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
@@ -84,7 +86,8 @@ function textBody(i: number, version: number, size: number): Buffer {
 
 interface Row {
   dataset: string;
-  tool: "bucketops" | "rclone" | "raw";
+  /** bucketops-warm: the same reconciles in one long-lived process, as the controller and `run` do them. */
+  tool: "bucketops" | "bucketops-warm" | "rclone" | "raw";
   scenario: "cold" | "no-change" | "one-changed" | "1%-changed";
   wallS: number;
   cpuS: number;
@@ -122,6 +125,43 @@ function runChild(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise
 async function worker(args: WorkerArgs): Promise<WorkerResult> {
   const out = await runChild(process.execPath, [WORKER, JSON.stringify(args)]);
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as WorkerResult;
+}
+
+/** A bench worker kept running between reconciles (modules loaded, JIT warm), driven line by line. */
+class WarmWorker {
+  private readonly child;
+  private readonly lines: string[] = [];
+  private waiting: ((line: string) => void) | undefined;
+  private err = "";
+
+  constructor(args: WorkerArgs) {
+    this.child = spawn(process.execPath, [WORKER, JSON.stringify(args)], { stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stderr.on("data", (c: Buffer) => (this.err += c.toString()));
+    createInterface({ input: this.child.stdout }).on("line", (line) => {
+      const take = this.waiting;
+      this.waiting = undefined;
+      if (take) take(line);
+      else this.lines.push(line);
+    });
+  }
+
+  async reconcile(): Promise<WorkerResult> {
+    this.child.stdin.write("reconcile\n");
+    const line =
+      this.lines.shift() ??
+      (await new Promise<string>((resolve, reject) => {
+        this.waiting = resolve;
+        this.child.once("exit", (code) => {
+          reject(new Error(`warm worker exited ${code}: ${this.err.slice(-2000)}`));
+        });
+      }));
+    return JSON.parse(line) as WorkerResult;
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin.end();
+    if (this.child.exitCode === null) await once(this.child, "exit");
+  }
 }
 
 async function serverDelta<T>(
@@ -379,6 +419,29 @@ async function benchDataset(
 
   await rm(workDir, { recursive: true, force: true });
   await rm(rcloneDest, { recursive: true, force: true });
+
+  // The same four reconciles in one process that stays up between them, as in the controller and `run`.
+  const warmDir = path.join(work, `${dataset.name}-warm`);
+  const warm = new WarmWorker({ ...server, mode: "bucketops-warm", workDir: warmDir });
+  try {
+    const step = async (scenario: Row["scenario"], note?: string): Promise<void> => {
+      const r = await serverDelta(minio, () => warm.reconcile());
+      rows.push(row(dataset, "bucketops-warm", scenario, r.result, r.server, note));
+      log(`${dataset.name}: bucketops (warm process) ${scenario} ${r.result.wallMs.toFixed(0)} ms`);
+    };
+    await step("cold");
+    await step("no-change");
+    await upload(minio, [[dataset.key(7), dataset.body(7, 3)]]);
+    await step("one-changed");
+    await upload(
+      minio,
+      changed.map(([key], n) => [key, dataset.body(3 + n * 100, 4)]),
+    );
+    await step("1%-changed", `${changed.length} objects changed`);
+  } finally {
+    await warm.close();
+    await rm(warmDir, { recursive: true, force: true });
+  }
   return rows;
 }
 
@@ -431,6 +494,11 @@ function ratios(rows: Row[]): Record<string, number> {
     }
     const one = find(d, "bucketops", "one-changed");
     if (one) out[`${d} cold/one-changed speedup`] = cold.wallS / one.wallS;
+    const warmCold = find(d, "bucketops-warm", "cold");
+    const warmOne = find(d, "bucketops-warm", "one-changed");
+    if (warmCold && warmOne)
+      out[`${d} cold/one-changed speedup (warm process)`] = warmCold.wallS / warmOne.wallS;
+    if (warmCold && raw) out[`${d} cold bucketops-warm/raw`] = warmCold.wallS / raw.wallS;
   }
   return out;
 }

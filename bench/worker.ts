@@ -3,6 +3,7 @@
 import { createWriteStream, readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { pino } from "pino";
@@ -22,6 +23,8 @@ export interface ServerArgs {
 
 export type WorkerArgs =
   | (ServerArgs & { mode: "bucketops"; workDir: string; concurrency?: number })
+  /** One long-lived process, as a controller is: a reconcile per "reconcile" line on stdin, a result line each. */
+  | (ServerArgs & { mode: "bucketops-warm"; workDir: string; concurrency?: number })
   | (ServerArgs & { mode: "raw"; outDir: string; concurrency: number });
 
 export interface WorkerResult {
@@ -43,7 +46,9 @@ function peakRssMiB(): number {
   return kb ? Number(kb) / 1024 : process.memoryUsage().rss / 2 ** 20;
 }
 
-async function runBucketops(args: Extract<WorkerArgs, { mode: "bucketops" }>): Promise<WorkerResult> {
+async function runBucketops(
+  args: Extract<WorkerArgs, { mode: "bucketops" | "bucketops-warm" }>,
+): Promise<WorkerResult> {
   const statusFile = path.join(args.workDir, "status.json");
   let status: BucketStatus;
   try {
@@ -152,8 +157,18 @@ async function runRaw(args: Extract<WorkerArgs, { mode: "raw" }>): Promise<Worke
   };
 }
 
+/** Reconciles on request until stdin ends; each step's peak RSS is its own (VmHWM reset before it). */
+async function runWarm(args: Extract<WorkerArgs, { mode: "bucketops-warm" }>): Promise<void> {
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() !== "reconcile") continue;
+    await writeFile("/proc/self/clear_refs", "5").catch(() => undefined); // Linux: resets VmHWM to the current RSS
+    process.stdout.write(`${JSON.stringify(await runBucketops(args))}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? "{}") as WorkerArgs;
+  if (args.mode === "bucketops-warm") return runWarm(args);
   const result = args.mode === "raw" ? await runRaw(args) : await runBucketops(args);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
