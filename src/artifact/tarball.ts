@@ -66,11 +66,6 @@ export interface WriteOptions {
   previous?: { file: string; index: SegmentIndex };
   /** Segments compressed at a time (on the libuv thread pool). */
   concurrency?: number;
-  /**
-   * Awaited before a segment's files are read, with its entries; it may fill in their `file` and `offset`. Lets
-   * the build run while the files are still being downloaded.
-   */
-  ready?: (entries: ArchiveEntry[]) => Promise<void>;
 }
 
 // 2: segments whose sample does not compress are stored (DEFLATE stored blocks) instead of compressed.
@@ -246,7 +241,7 @@ async function build(
       for (; next < groups.length && next < end; next++) {
         const group = groups[next] as Group;
         if (reusable(group)) continue;
-        const task = compressGroup(group.units, level, pool, options.ready);
+        const task = compressGroup(group.units, level, pool);
         task.catch(() => undefined); // awaited in order below; a failure stops the build there
         pending.set(next, task);
       }
@@ -261,7 +256,7 @@ async function build(
         segment = prior;
         reused++;
       } else {
-        const task = pending.get(i) ?? compressGroup(group.units, level, pool, options.ready);
+        const task = pending.get(i) ?? compressGroup(group.units, level, pool);
         pending.delete(i);
         const done = await task;
         for (const chunk of done.chunks) await out.write(chunk);
@@ -313,13 +308,7 @@ function gzipHeader(level: number): Buffer {
 }
 
 /** One segment: the tar bytes of `units` as raw DEFLATE ending in a sync flush (byte-aligned, not final). */
-async function compressGroup(
-  units: readonly Unit[],
-  level: number,
-  pool: Buffer[],
-  ready: WriteOptions["ready"],
-): Promise<Segment> {
-  if (ready) await ready(units.map((u) => u.entry));
+async function compressGroup(units: readonly Unit[], level: number, pool: Buffer[]): Promise<Segment> {
   let deflate: DeflateRaw | undefined;
   const chunks: Buffer[] = [];
   let done: Promise<void> = Promise.resolve();

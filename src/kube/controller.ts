@@ -87,6 +87,7 @@ export class BucketController {
       this.synced = true;
     });
     this.informer.on("error", (error) => {
+      if (this.stopped) return; // stop() aborts the watch: that is not a failure
       options.logger.warn(
         { err: error instanceof Error ? error.message : String(error) },
         "Bucket watch failed; restarting in 2s",

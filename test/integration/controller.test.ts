@@ -433,20 +433,27 @@ test("two controllers elect one leader; the standby takes over when the leader d
   assert.ok(taken.status?.artifact?.url.startsWith(standby.url), "the new leader serves the artifact");
 });
 
-test("a label selector limits which Buckets a controller sees (Flux sharding)", async () => {
+/** A controller without leader election for the Buckets labelled `sharding.fluxcd.io/key=<key>`. */
+async function startShardController(key: string, ...extra: string[]): Promise<ControllerProcess> {
   const shard = await startController(
     [
       "--kubeconfig",
       kube.controller.kubeconfigPath,
       "--storage-path",
-      path.join(work, "shard1"),
+      path.join(work, key),
       "--no-leader-elect",
       "--watch-label-selector",
-      "sharding.fluxcd.io/key=shard1",
+      `sharding.fluxcd.io/key=${key}`,
+      ...extra,
     ],
     controllerEnv(),
   );
   controllers.push(shard);
+  return shard;
+}
+
+test("a label selector limits which Buckets a controller sees (Flux sharding)", async () => {
+  const shard = await startShardController("shard1");
   await applyYaml(
     "sharded",
     `apiVersion: source.toolkit.fluxcd.io/v1
@@ -482,21 +489,7 @@ spec: {interval: 10m, provider: generic, bucketName: my-flux-bucket, endpoint: "
       .join("---\n"),
   );
   // Applied before the controller starts, so its first list has three pages of two and the watch adds nothing.
-  const paged = await startController(
-    [
-      "--kubeconfig",
-      kube.controller.kubeconfigPath,
-      "--storage-path",
-      path.join(work, "paged"),
-      "--no-leader-elect",
-      "--watch-label-selector",
-      "sharding.fluxcd.io/key=paged",
-      "--list-page-size",
-      "2",
-    ],
-    controllerEnv(),
-  );
-  controllers.push(paged);
+  const paged = await startShardController("paged", "--list-page-size", "2");
   for (const name of names) {
     const b = await waitReady(name);
     assert.ok(b.status?.artifact?.url.startsWith(paged.url), `${name} reconciled by the paged controller`);

@@ -6,7 +6,6 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { ContentCache } from "../../src/source/content-cache.js";
-import { Arrivals } from "../../src/source/arrivals.js";
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-cache-"));
@@ -105,28 +104,4 @@ void test("a cache written by an older version (one file per entry, no index) is
   const cache = new ContentCache(dir);
   assert.equal(await cache.has("old.yaml", "etag0"), true);
   assert.equal((await cache.read("old.yaml", "etag0")).toString(), "kind: Old\n");
-});
-
-void test("Arrivals: waits resolve once every key arrived, reject on failure, and never hang after done", async () => {
-  const arrivals = new Arrivals();
-  let resolved = false;
-  const waiting = arrivals.wait(["a", "b"]).then(() => (resolved = true));
-  arrivals.mark("a");
-  await new Promise((r) => setImmediate(r));
-  assert.equal(resolved, false);
-  arrivals.mark("b");
-  await waiting;
-  assert.equal(resolved, true);
-  await arrivals.wait(["a"]); // already there
-
-  const failing = new Arrivals();
-  const pending = failing.wait(["x"]);
-  failing.fail(new Error("GET x: access denied"));
-  await assert.rejects(pending, /access denied/);
-  await assert.rejects(failing.wait(["y"]), /access denied/);
-
-  const finished = new Arrivals();
-  const orphan = finished.wait(["never"]);
-  finished.done();
-  await assert.rejects(orphan, /without 1 object/);
 });
