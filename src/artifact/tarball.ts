@@ -68,8 +68,8 @@ export interface WriteOptions {
   concurrency?: number;
 }
 
-// 2: segments whose sample does not compress are stored (DEFLATE stored blocks) instead of compressed.
-const FORMAT = "bucketops-segments-2";
+// 3: segments whose probe does not compress are stored (DEFLATE stored blocks) instead of compressed.
+const FORMAT = "bucketops-segments-3";
 const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 const BLOCK = 512;
@@ -86,13 +86,17 @@ const COPY_CHUNK = 1024 * 1024;
  */
 const SEGMENT_TARGET = 1024 * 1024;
 /**
- * Bytes of a segment's first batch compressed as a probe: when they shrink by less than STORE_RATIO the segment
- * is written as stored blocks. Already-compressed content (Helm charts, images) costs zlib ~30 MB/s per core at
- * the default level for nothing; stored, it costs a copy. The probe depends only on the bytes, so it is
- * deterministic.
+ * Bytes of a segment's first batch compressed as a probe: unless they shrink to below STORE_RATIO of their size
+ * (tar headers alone shrink a random file's probe by ~3 %), the segment is written as stored blocks.
+ * Already-compressed content (Helm charts, images) costs zlib ~30 MB/s per core at the default level for nothing;
+ * stored, it costs a copy. The probe depends only on the bytes, so it is deterministic.
  */
-const PROBE = 64 * 1024;
-const STORE_RATIO = 0.97;
+const PROBE = 16 * 1024;
+const STORE_RATIO = 0.9;
+/** The most a stored block holds. */
+const MAX_STORED = 65_535;
+/** Batches of a stored segment written and not yet in the file. */
+const STORED_IN_FLIGHT = 4;
 
 /**
  * Writes `entries` as a gzip'd tar to `outPath`: entries sorted by name (UTF-8 bytes), parent directories
@@ -233,7 +237,7 @@ async function build(
     // Compress ahead, at most `concurrency` segments at a time (on the thread pool), and write them in order.
     const reusable = (group: Group): SegmentRecord | undefined =>
       source && group.id !== "" ? old.get(group.id) : undefined;
-    const pending = new Map<number, Promise<Segment>>();
+    const pending = new Map<number, Promise<Segment | "store">>();
     // Tar batch buffers shared by the segments being compressed, so a build allocates a handful, not a few per segment.
     const pool: Buffer[] = [];
     let next = 0;
@@ -259,8 +263,12 @@ async function build(
         const task = pending.get(i) ?? compressGroup(group.units, level, pool);
         pending.delete(i);
         const done = await task;
-        for (const chunk of done.chunks) await out.write(chunk);
-        segment = done;
+        if (done === "store") {
+          segment = await writeStored(group.units, pool, out);
+        } else {
+          for (const chunk of done.chunks) await out.write(chunk);
+          segment = done;
+        }
         compressed++;
       }
       records.push({
@@ -307,8 +315,16 @@ function gzipHeader(level: number): Buffer {
   return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]);
 }
 
-/** One segment: the tar bytes of `units` as raw DEFLATE ending in a sync flush (byte-aligned, not final). */
-async function compressGroup(units: readonly Unit[], level: number, pool: Buffer[]): Promise<Segment> {
+/**
+ * One segment: the tar bytes of `units` as raw DEFLATE ending in a sync flush (byte-aligned, not final), or
+ * "store" when its start does not compress: such a segment is written as stored blocks in its turn by
+ * writeStored, streamed, never held in memory.
+ */
+async function compressGroup(
+  units: readonly Unit[],
+  level: number,
+  pool: Buffer[],
+): Promise<Segment | "store"> {
   let deflate: DeflateRaw | undefined;
   const chunks: Buffer[] = [];
   let done: Promise<void> = Promise.resolve();
@@ -320,11 +336,11 @@ async function compressGroup(units: readonly Unit[], level: number, pool: Buffer
     for (const batch of tarBytes(units, pool)) {
       const bytes = batch.buf.subarray(0, batch.length);
       if (!deflate) {
-        deflate = createDeflateRaw({
-          level: compressible(bytes, level) ? level : zlibConstants.Z_NO_COMPRESSION,
-          finishFlush: zlibConstants.Z_SYNC_FLUSH,
-          chunkSize: 64 * 1024,
-        });
+        if (!compressible(bytes, level)) {
+          pool.push(batch.buf);
+          return "store"; // leaving the loop closes the generator (and its file)
+        }
+        deflate = createDeflateRaw({ level, finishFlush: zlibConstants.Z_SYNC_FLUSH, chunkSize: 64 * 1024 });
         deflate.on("data", (chunk: Buffer) => chunks.push(chunk));
         done = finished(deflate);
         done.catch(() => undefined); // awaited below unless the input fails first
@@ -351,6 +367,47 @@ async function compressGroup(units: readonly Unit[], level: number, pool: Buffer
     throw error;
   }
   return { chunks, crc, rawLength };
+}
+
+/**
+ * Writes the tar bytes of `units` to `out` as DEFLATE stored blocks (RFC 1951 3.2.4: a byte-aligned header with
+ * BFINAL 0 and BTYPE 00, LEN, NLEN, then LEN bytes as they are). zlib at level 0 makes the same kind of blocks
+ * but copies every byte through its window first; here a batch goes from the read buffer to the file.
+ */
+async function writeStored(
+  units: readonly Unit[],
+  pool: Buffer[],
+  out: HashingWriter,
+): Promise<{ crc: number; rawLength: number }> {
+  let crc = 0;
+  let rawLength = 0;
+  const inFlight: Promise<void>[] = [];
+  try {
+    for (const batch of tarBytes(units, pool)) {
+      const bytes = batch.buf.subarray(0, batch.length);
+      crc = crc32(bytes, crc);
+      rawLength += bytes.length;
+      const pieces: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += MAX_STORED) {
+        const block = bytes.subarray(at, Math.min(bytes.length, at + MAX_STORED));
+        const header = Buffer.alloc(5);
+        header.writeUInt16LE(block.length, 1);
+        header.writeUInt16LE(~block.length & 0xffff, 3);
+        pieces.push(header, block);
+      }
+      // The batch buffer goes back to the pool once its bytes are in the file; a few batches are in flight.
+      const written = out.writeAll(pieces).then(() => {
+        pool.push(batch.buf);
+      });
+      written.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+      inFlight.push(written);
+      if (inFlight.length >= STORED_IN_FLIGHT) await inFlight.shift();
+    }
+  } finally {
+    await Promise.allSettled(inFlight);
+  }
+  await Promise.all(inFlight);
+  return { crc, rawLength };
 }
 
 /** Whether the start of a segment shrinks enough under DEFLATE to be worth compressing the whole segment. */
@@ -392,6 +449,25 @@ class HashingWriter {
     this.hash.update(chunk);
     this.size += chunk.length;
     if (!this.stream.write(chunk)) await once(this.stream, "drain");
+  }
+
+  /** Writes `chunks` in order; resolves once the last is in the file, so the caller may reuse their memory. */
+  writeAll(chunks: readonly Buffer[]): Promise<void> {
+    if (this.error) return Promise.reject(this.error);
+    for (const chunk of chunks) {
+      this.hash.update(chunk);
+      this.size += chunk.length;
+    }
+    return new Promise<void>((resolve, reject) => {
+      chunks.forEach((chunk, i) => {
+        if (i < chunks.length - 1) this.stream.write(chunk);
+        else
+          this.stream.write(chunk, (error) => {
+            if (error) reject(error);
+            else resolve();
+          });
+      });
+    });
   }
 
   /** Writes `chunk` and resolves once it is in the file, so the caller may reuse its memory. */
