@@ -1,7 +1,7 @@
 // Wires the in-cluster runtime: artifact server (+ /metrics, /readyz), leader election, the Bucket controller.
 import os from "node:os";
 import path from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import { PooledKubeConfig } from "./kubeconfig.js";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createReconcileMetrics } from "../engine/metrics.js";
@@ -47,7 +47,7 @@ export interface ControllerRuntime {
 
 /** Starts serving at once; reconciles once this process leads (or at once without leader election). */
 export async function startControllerRuntime(options: ControllerRuntimeOptions): Promise<ControllerRuntime> {
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
   else kc.loadFromDefault();
   const identity = options.identity ?? `${os.hostname()}_${process.pid}`;
