@@ -28,7 +28,7 @@ void test("PooledKubeConfig: every request of one config shares one keep-alive a
   const second = await agentOf(kc);
   assert.ok(first instanceof HttpsAgent);
   assert.equal(first, second, "the same agent, so the same pooled TLS connections");
-  assert.equal((first as HttpsAgent).options.keepAlive, true);
+  assert.equal(first.options.keepAlive, true);
 
   const context = new RequestContext("https://127.0.0.1:6443/api", HttpMethod.GET);
   await kc.applySecurityAuthentication(context);
