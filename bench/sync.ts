@@ -87,7 +87,8 @@ function textBody(i: number, version: number, size: number): Buffer {
 interface Row {
   dataset: string;
   /** bucketops-warm: the same reconciles in one long-lived process, as the controller and `run` do them. */
-  tool: "bucketops" | "bucketops-warm" | "rclone" | "raw";
+  /** raw: anonymous GETs (no signature to check on either side); raw-signed: the same loop with SigV4. */
+  tool: "bucketops" | "bucketops-warm" | "rclone" | "raw" | "raw-signed";
   scenario: "cold" | "no-change" | "one-changed" | "1%-changed";
   wallS: number;
   cpuS: number;
@@ -334,32 +335,57 @@ async function benchDataset(
   const bucketops = async (workDir: string): Promise<{ result: WorkerResult; server: Row["server"] }> =>
     serverDelta(minio, () => worker({ ...server, mode: "bucketops", workDir }));
 
-  // Cold: best of `repeat` runs, each with an empty cache; the last one's state is kept for the next scenarios.
+  type Run = { result: WorkerResult; server: Row["server"] };
+  const best = (runs: Run[]): Run => runs.reduce((a, b) => (b.result.wallMs < a.result.wallMs ? b : a));
+  const rawRun = async (c: number, signed: boolean): Promise<Run> => {
+    const outDir = path.join(work, `${dataset.name}-raw`);
+    await rm(outDir, { recursive: true, force: true });
+    const r = await serverDelta(minio, () =>
+      worker({ ...server, mode: "raw", outDir, concurrency: c, signed }),
+    );
+    await rm(outDir, { recursive: true, force: true });
+    log(`${dataset.name}: raw ${signed ? "signed " : ""}GET loop ×${c}: ${r.result.wallMs.toFixed(0)} ms`);
+    return r;
+  };
+  const rcloneDest = path.join(work, `${dataset.name}-rclone`);
+  const rcloneOnce = async (): Promise<Run> => {
+    const r = await serverDelta(minio, () => rclone(rcloneBin ?? "", minio, dataset, rcloneDest, 32));
+    r.result.getRequests = r.server.get;
+    r.result.listRequests = r.server.list;
+    r.result.bytes = r.server.get * dataset.size;
+    log(`${dataset.name}: rclone ${r.result.wallMs.toFixed(0)} ms`);
+    return r;
+  };
+  const rcloneNote = "--checksum --fast-list, 32 transfers/checkers";
+
+  // The raw loop's connection count: one run each, the fastest is used below.
+  const trials: { c: number; run: Run }[] = [];
+  for (const c of dataset.rawConcurrency) trials.push({ c, run: await rawRun(c, false) });
+  const rawC = trials.reduce((a, b) => (b.run.result.wallMs < a.run.result.wallMs ? b : a)).c;
+
+  // Cold runs in interleaved rounds (bucketops, raw, raw signed, rclone), so that the server's drift over time
+  // (MinIO's background work after an upload) falls on every tool alike; each tool's best of `repeat` counts.
+  // The last bucketops cold run's state is kept for the next scenarios.
   let workDir = "";
-  const colds: { result: WorkerResult; server: Row["server"] }[] = [];
+  const colds: Run[] = [];
+  const raws: Run[] = trials.filter((t) => t.c === rawC).map((t) => t.run);
+  const signeds: Run[] = [];
+  const rclones: Run[] = [];
   for (let n = 0; n < repeat; n++) {
     if (workDir) await rm(workDir, { recursive: true, force: true });
     workDir = path.join(work, `${dataset.name}-bucketops-${n}`);
     colds.push(await bucketops(workDir));
     log(`${dataset.name}: bucketops cold ${(colds.at(-1)?.result.wallMs ?? 0).toFixed(0)} ms`);
-  }
-  const cold = colds.reduce((a, b) => (b.result.wallMs < a.result.wallMs ? b : a));
-  rows.push(row(dataset, "bucketops", "cold", cold.result, cold.server));
-
-  const raws: { result: WorkerResult; server: Row["server"]; c: number }[] = [];
-  for (const c of dataset.rawConcurrency) {
-    for (let n = 0; n < repeat; n++) {
-      const outDir = path.join(work, `${dataset.name}-raw`);
-      await rm(outDir, { recursive: true, force: true });
-      raws.push({
-        ...(await serverDelta(minio, () => worker({ ...server, mode: "raw", outDir, concurrency: c }))),
-        c,
-      });
-      log(`${dataset.name}: raw GET loop ×${c}: ${(raws.at(-1)?.result.wallMs ?? 0).toFixed(0)} ms`);
-      await rm(outDir, { recursive: true, force: true });
+    raws.push(await rawRun(rawC, false));
+    signeds.push(await rawRun(rawC, true));
+    if (rcloneBin) {
+      await rm(rcloneDest, { recursive: true, force: true });
+      rclones.push(await rcloneOnce());
     }
   }
-  const raw = raws.reduce((a, b) => (b.result.wallMs < a.result.wallMs ? b : a));
+  const cold = best(colds);
+  rows.push(row(dataset, "bucketops", "cold", cold.result, cold.server));
+  const raw = best(raws);
   rows.push(
     row(
       dataset,
@@ -367,36 +393,22 @@ async function benchDataset(
       "cold",
       raw.result,
       raw.server,
-      `undici, ${raw.c} connections (best of ${dataset.rawConcurrency.join("/")})`,
+      `undici, ${rawC} connections (of ${dataset.rawConcurrency.join("/")})`,
     ),
   );
-
-  const rcloneDest = path.join(work, `${dataset.name}-rclone`);
+  const signed = best(signeds);
+  rows.push(
+    row(dataset, "raw-signed", "cold", signed.result, signed.server, `undici + SigV4, ${rawC} connections`),
+  );
+  if (rclones.length > 0) {
+    const r = best(rclones);
+    rows.push(row(dataset, "rclone", "cold", r.result, r.server, rcloneNote));
+  }
   const rcloneRun = async (scenario: Row["scenario"]): Promise<void> => {
     if (!rcloneBin) return;
-    const r = await serverDelta(minio, () => rclone(rcloneBin, minio, dataset, rcloneDest, 32));
-    r.result.getRequests = r.server.get;
-    r.result.listRequests = r.server.list;
-    r.result.bytes = r.server.get * dataset.size;
-    rows.push(
-      row(dataset, "rclone", scenario, r.result, r.server, "--checksum --fast-list, 32 transfers/checkers"),
-    );
-    log(`${dataset.name}: rclone ${scenario} ${r.result.wallMs.toFixed(0)} ms`);
+    const r = await rcloneOnce();
+    rows.push(row(dataset, "rclone", scenario, r.result, r.server, rcloneNote));
   };
-  if (rcloneBin) {
-    const runs: number[] = [];
-    for (let n = 0; n < repeat; n++) {
-      await rm(rcloneDest, { recursive: true, force: true });
-      await rcloneRun("cold");
-      runs.push(rows.length - 1);
-      if (n > 0) {
-        // keep the best cold row only
-        const [prev, cur] = [rows[runs[0] ?? 0], rows.at(-1)];
-        if (prev && cur && cur.wallS < prev.wallS) rows[runs[0] ?? 0] = cur;
-        rows.pop();
-      }
-    }
-  }
 
   const noChange = await bucketops(workDir);
   rows.push(row(dataset, "bucketops", "no-change", noChange.result, noChange.server));
@@ -487,6 +499,8 @@ function ratios(rows: Row[]): Record<string, number> {
     if (!cold) continue;
     const raw = find(d, "raw", "cold");
     if (raw) out[`${d} cold bucketops/raw`] = cold.wallS / raw.wallS;
+    const signed = find(d, "raw-signed", "cold");
+    if (signed) out[`${d} cold bucketops/raw-signed`] = cold.wallS / signed.wallS;
     for (const s of ["cold", "one-changed"] as const) {
       const b = find(d, "bucketops", s);
       const r = find(d, "rclone", s);

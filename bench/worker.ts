@@ -7,10 +7,14 @@ import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { pino } from "pino";
+import { Sha256 } from "@smithy/core/checksum";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { Pool } from "undici";
 import { initialStatus, type BucketStatus } from "../src/api/status.js";
 import { reconcile } from "../src/engine/reconcile.js";
 import { ArtifactStore } from "../src/storage/artifact-store.js";
+
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 export interface ServerArgs {
   url: string;
@@ -25,7 +29,8 @@ export type WorkerArgs =
   | (ServerArgs & { mode: "bucketops"; workDir: string; concurrency?: number })
   /** One long-lived process, as a controller is: a reconcile per "reconcile" line on stdin, a result line each. */
   | (ServerArgs & { mode: "bucketops-warm"; workDir: string; concurrency?: number })
-  | (ServerArgs & { mode: "raw"; outDir: string; concurrency: number });
+  /** `signed`: SigV4 on every GET (the SDK's signer), so the server checks each signature as it does for bucketops. */
+  | (ServerArgs & { mode: "raw"; outDir: string; concurrency: number; signed?: boolean });
 
 export interface WorkerResult {
   wallMs: number;
@@ -128,15 +133,34 @@ async function runRaw(args: Extract<WorkerArgs, { mode: "raw" }>): Promise<Worke
   client.destroy();
 
   const pool = new Pool(args.url, { connections: args.concurrency, pipelining: 1 });
+  const base = new URL(args.url);
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: args.accessKey, secretAccessKey: args.secretKey },
+    region: "us-east-1",
+    service: "s3",
+    sha256: Sha256,
+    uriEscapePath: false,
+  });
+  const headersFor = async (urlPath: string): Promise<Record<string, string> | undefined> => {
+    if (!args.signed) return undefined;
+    const signed = await signer.sign({
+      method: "GET",
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: Number(base.port),
+      path: urlPath,
+      headers: { host: base.host, "x-amz-content-sha256": EMPTY_SHA256 },
+      query: {},
+    });
+    return signed.headers;
+  };
   let bytes = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < keys.length; i = next++) {
       const key = keys[i] ?? "";
-      const res = await pool.request({
-        method: "GET",
-        path: `/${args.bucket}/${key.split("/").map(encodeURIComponent).join("/")}`,
-      });
+      const urlPath = `/${args.bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+      const res = await pool.request({ method: "GET", path: urlPath, headers: await headersFor(urlPath) });
       if (res.statusCode !== 200) throw new Error(`GET ${key}: HTTP ${res.statusCode}`);
       const out = createWriteStream(path.join(args.outDir, String(i)));
       await pipeline(res.body, out);
