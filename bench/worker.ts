@@ -140,6 +140,7 @@ async function runRaw(args: Extract<WorkerArgs, { mode: "raw" }>): Promise<Worke
     service: "s3",
     sha256: Sha256,
     uriEscapePath: false,
+    applyChecksum: false, // the payload hash is the header set below, as bucketops sends it
   });
   const headersFor = async (urlPath: string): Promise<Record<string, string> | undefined> => {
     if (!args.signed) return undefined;
