@@ -403,8 +403,9 @@ async function writeStored(
       inFlight.push(written);
       if (inFlight.length >= STORED_IN_FLIGHT) await inFlight.shift();
     }
-  } finally {
-    await Promise.allSettled(inFlight);
+  } catch (error) {
+    await Promise.allSettled(inFlight); // no write may still use a buffer once the caller sees the failure
+    throw error;
   }
   await Promise.all(inFlight);
   return { crc, rawLength };

@@ -290,7 +290,7 @@ function intervalOf(spec: unknown): number | undefined {
  * The list's continue token. Custom objects come back as plain JSON, so the field is `continue`; client-node's
  * typed models call it `_continue`. Reading only the latter stopped every list after its first page.
  */
-export function continueToken(metadata: unknown): string | undefined {
+function continueToken(metadata: unknown): string | undefined {
   if (typeof metadata !== "object" || metadata === null) return undefined;
   const meta = metadata as { continue?: unknown; _continue?: unknown };
   const token = meta.continue ?? meta._continue;
