@@ -191,7 +191,6 @@ function spawnController(
       env: {
         ...process.env,
         NODE_ENV: "production",
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       },
     },
   );

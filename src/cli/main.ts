@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The bucketops command line: a thin layer of flags over the same functions the tests call.
+import "./supported-runtime.js";
 import { Command, CommanderError } from "commander";
 import { registerController } from "./commands/controller.js";
 import { registerFetch } from "./commands/fetch.js";
@@ -8,9 +9,6 @@ import { registerInstall } from "./commands/install.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerRun } from "./commands/run.js";
 import { CliError, ExitCode } from "./exit-codes.js";
-
-// The AWS SDK warns on every start under Node 20 about its 2027 plans; bucketops supports Node 20 (see README).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const program = new Command("bucketops")
   .description(

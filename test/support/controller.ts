@@ -19,7 +19,7 @@ export async function startController(
   env: NodeJS.ProcessEnv = {},
 ): Promise<ControllerProcess> {
   const child = spawn(process.execPath, [CLI, "controller", "--storage-addr", "127.0.0.1:0", ...args], {
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
