@@ -24,6 +24,8 @@ import { sha256File } from "../../src/storage/artifact-check.js";
 import { ArtifactStore, LATEST } from "../../src/storage/artifact-store.js";
 
 interface Env {
+  /** The file:// Bucket's folder. */
+  data: string;
   storageRoot: string;
   /** Reconciles the file:// Bucket default/local with a store of its own (a new one = a new process). */
   sync(status: BucketStatus, store?: ArtifactStore): Promise<ReconcileResult>;
@@ -31,12 +33,15 @@ interface Env {
   newStore(): { store: ArtifactStore; hashes: { count: number } };
 }
 
-async function env(t: TestContext): Promise<Env> {
+async function env(t: TestContext, data?: string): Promise<Env> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-selfcheck-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await mkdir(path.join(dir, "data/app"), { recursive: true });
-  await writeFile(path.join(dir, "data/app/a.yaml"), "a: 1\n");
-  await writeFile(path.join(dir, "data/app/b.yaml"), "b: 2\n".repeat(1000));
+  if (!data) {
+    await mkdir(path.join(dir, "data/app"), { recursive: true });
+    await writeFile(path.join(dir, "data/app/a.yaml"), "a: 1\n");
+    await writeFile(path.join(dir, "data/app/b.yaml"), "b: 2\n".repeat(1000));
+  }
+  const folder = data ?? path.join(dir, "data");
   const storageRoot = path.join(dir, "storage");
   const newStore = (): { store: ArtifactStore; hashes: { count: number } } => {
     const hashes = { count: 0 };
@@ -54,6 +59,7 @@ async function env(t: TestContext): Promise<Env> {
   };
   const fallback = newStore().store;
   return {
+    data: folder,
     storageRoot,
     newStore,
     sync: (status, store = fallback) =>
@@ -61,7 +67,7 @@ async function env(t: TestContext): Promise<Env> {
         {
           ref: { namespace: "default", name: "local" },
           generation: 1,
-          spec: { url: "file://data", interval: "10m" },
+          spec: { url: `file://${folder}`, interval: "10m" },
           status,
           baseDir: dir,
         },
@@ -123,7 +129,7 @@ void test("one flipped byte (same size, mtime put back) is found by the re-hash 
   const fh = await open(file, "r+");
   const byte = Buffer.alloc(1);
   await fh.read(byte, 0, 1, 100);
-  await fh.write(Buffer.from([byte[0]! ^ 0xff]), 0, 1, 100);
+  await fh.write(Buffer.from([byte.readUInt8(0) ^ 0xff]), 0, 1, 100);
   await fh.close();
   await utimes(file, before.atime, before.mtime);
 
@@ -163,4 +169,27 @@ void test("hashes: none right after a put; one at the first check in a new proce
   assert.notEqual((await stat(file)).ino, inodeBefore);
   assert.equal((await e.sync(status, store)).outcome, "unchanged");
   assert.equal(hashes.count, 3, "a new inode makes it hash again");
+});
+
+void test("a damaged artifact is not a source of segment reuse: after a flipped byte and an edit, the artifact equals a cold build", async (t) => {
+  const e = await env(t);
+  // Two files of 1.5 MiB each: each a segment of its own, so the unchanged one would be copied from the previous.
+  await writeFile(path.join(e.data, "app/a.yaml"), "a: 1\n".repeat(300_000));
+  await writeFile(path.join(e.data, "app/b.yaml"), "b: 2\n".repeat(300_000));
+  const first = await e.sync(initialStatus());
+  assert.equal(first.outcome, "stored");
+  const file = path.join(e.storageRoot, first.status.artifact?.path ?? "");
+  const fh = await open(file, "r+");
+  await fh.write(Buffer.from([0x55, 0xaa]), 0, 2, 200); // inside the first file's segment
+  await fh.close();
+  await writeFile(path.join(e.data, "app/b.yaml"), "b: 3\n".repeat(300_000));
+
+  const second = await e.sync(first.status);
+  assert.equal(second.outcome, "stored");
+  const cold = await (await env(t, e.data)).sync(initialStatus());
+  assert.equal(second.status.artifact?.digest, cold.status.artifact?.digest, "equal to a build from scratch");
+  assert.equal(
+    await sha256(path.join(e.storageRoot, second.status.artifact?.path ?? "")),
+    cold.status.artifact?.digest,
+  );
 });
