@@ -42,7 +42,7 @@ export class ArtifactStore {
     this.root = path.resolve(options.root);
     this.now = options.now ?? ((): Date => new Date());
     this.verifier = new ArtifactVerifier(options.hashFile);
-    this.writes = new WritesInFlight(() => this.now().getTime());
+    this.writes = new WritesInFlight(); // the real clock: temp files get real mtimes, whatever `now` says
   }
 
   /** Storage-relative directory of a Bucket's artifacts. */

@@ -8,9 +8,11 @@ import {
   mkdtemp,
   open,
   readFile,
+  readlink,
   rename,
   rm,
   stat,
+  symlink,
   utimes,
   writeFile,
 } from "node:fs/promises";
@@ -192,4 +194,23 @@ void test("a damaged artifact is not a source of segment reuse: after a flipped 
     await sha256(path.join(e.storageRoot, second.status.artifact?.path ?? "")),
     cold.status.artifact?.digest,
   );
+});
+
+void test("a latest.tar.gz deleted or pointing elsewhere is repointed at the intact artifact by a no-change reconcile", async (t) => {
+  const e = await env(t);
+  const first = await e.sync(initialStatus());
+  const artifact = first.status.artifact;
+  assert.ok(artifact);
+  const latest = path.join(e.storageRoot, "bucket/default/local", LATEST);
+  const elsewhere = async (): Promise<void> => {
+    await rm(latest);
+    await symlink("0".repeat(64) + ".tar.gz", latest);
+  };
+  for (const damage of [() => rm(latest), elsewhere]) {
+    await damage();
+    const again = await e.sync(first.status);
+    assert.equal(again.outcome, "unchanged");
+    assert.equal(await readlink(latest), path.basename(artifact.path));
+    assert.equal(await sha256(latest), artifact.digest);
+  }
 });
