@@ -6,8 +6,6 @@ import type { Artifact } from "../api/status.js";
 import { ArtifactVerifier, type ArtifactCheck, type FileHasher } from "./artifact-check.js";
 import { sweepTempFiles, sweepTempTree, WritesInFlight } from "./temp-files.js";
 
-export type { ArtifactCheck } from "./artifact-check.js";
-
 export interface BucketRef {
   namespace: string;
   name: string;
