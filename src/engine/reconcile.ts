@@ -15,9 +15,12 @@ import { fetchIndex } from "../source/fetch.js";
 import { scanBucket } from "../source/scan.js";
 import type { ArtifactStore, BucketRef } from "../storage/artifact-store.js";
 import { toReconcileError, type ReconcileError } from "./errors.js";
+import { checkStoredArtifact } from "./stored-artifact.js";
 import { failed, succeeded } from "./summarize.js";
 
 export const REQUESTED_AT_ANNOTATION = "reconcile.fluxcd.io/requestedAt";
+/** Event reason of a stored artifact that failed its check (Flux's source-controller uses the same). */
+export const ARTIFACT_DAMAGED = "ArtifactVerificationFailed";
 
 export interface ReconcileInput {
   ref: BucketRef;
@@ -123,8 +126,12 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
   }
   if (spec.suspend) return finish({ outcome: "suspended", status, events: [], spec });
 
-  const previous =
-    status.artifact && (await deps.store.exists(status.artifact)) ? status.artifact : undefined;
+  const { previous, damaged } = await checkStoredArtifact(deps.store, input.ref, status.artifact);
+  const notices: EngineEvent[] = [];
+  if (damaged) {
+    log.warn({ reason: ARTIFACT_DAMAGED }, damaged);
+    notices.push({ type: "Warning", reason: ARTIFACT_DAMAGED, message: damaged });
+  }
   const cache = new ContentCache(path.join(deps.cacheRoot, input.ref.namespace, input.ref.name));
   const signal = AbortSignal.timeout(spec.timeoutMs);
   let provider: BucketProvider | undefined;
@@ -190,7 +197,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
       ignore: spec.ignore,
       now: now(),
     });
-    const events: EngineEvent[] = [];
+    const events: EngineEvent[] = [...notices];
     if (previous?.digest !== artifact.digest) {
       events.push({
         type: "Normal",
@@ -227,7 +234,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     return finish({
       outcome: rerr.policy === "stall" ? "stalled" : "failed",
       status,
-      events: [warning(rerr)],
+      events: [...notices, warning(rerr)],
       spec,
       error: rerr,
     });

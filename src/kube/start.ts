@@ -91,8 +91,10 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
       logger,
     });
     lost = leader.lost;
-    void leader.leading.then(() => controller.start());
+    // A standby writes nothing, so it sweeps (before any reconcile writes) only once it leads.
+    void leader.leading.then(() => serving.sweepTemp()).then(() => controller.start());
   } else {
+    await serving.sweepTemp();
     await controller.start();
   }
   logger.info({ url: listening, identity, leaderElect: options.leaderElect }, "bucketops controller started");

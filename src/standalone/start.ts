@@ -52,6 +52,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
   });
   registerApi(app, runner);
   const url = await serving.listen(options.listen, options.advertiseAddress);
+  await serving.sweepTemp(); // before any reconcile writes
   await runner.start();
   return {
     app,

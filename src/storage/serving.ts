@@ -24,6 +24,8 @@ export interface Serving {
    * `advertise` (host[:port] or URL) when given, else that URL.
    */
   listen(address: string, advertise?: string): Promise<string>;
+  /** Removes temp files an interrupted run left under the storage root (see ArtifactStore.sweepTemp); logs how many. */
+  sweepTemp(): Promise<void>;
 }
 
 /** Creates the store, the server (with /metrics) and the registry; nothing listens yet. */
@@ -53,6 +55,11 @@ export async function createServing(options: ServingOptions): Promise<Serving> {
       const url = `http://${shownHost}:${bound.port}`;
       baseUrl = !advertise ? url : /^https?:\/\//.test(advertise) ? advertise : `http://${advertise}`;
       return url;
+    },
+    async sweepTemp(): Promise<void> {
+      const removed = await store.sweepTemp();
+      if (removed.length > 0)
+        options.logger.info({ files: removed.length }, "removed temp files left by an interrupted run");
     },
   };
 }
