@@ -3,7 +3,6 @@
 // account key, ignore rules, missing container, wrong credentials, same digest as MinIO and fake-gcs-server) is one
 // table over the three servers: test/integration/provider-matrix.test.ts.
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { findCondition } from "../../src/api/status.js";
 import type { SecretData } from "../../src/credentials/secret.js";
@@ -13,6 +12,7 @@ import { engineEnv } from "../support/engine-env.js";
 import { selfSignedCert } from "../support/tls.js";
 import { startProxy } from "../support/proxy.js";
 import { freePort } from "../support/ports.js";
+import { removeDir } from "../support/temp.js";
 
 let azurite: AzuriteServer;
 
@@ -166,7 +166,7 @@ test("h. Secret errors name the keys to add and the keys present, never a value"
 
 test("HTTPS Azurite: certSecretRef's CA is used, and proxySecretRef tunnels every request", async (t) => {
   const tls = await selfSignedCert();
-  t.after(() => rm(tls.dir, { recursive: true, force: true }));
+  t.after(() => removeDir(tls.dir));
   const secure = await startAzurite({ tls: { cert: tls.cert, key: tls.key } });
   t.after(() => secure.stop());
   await secure.createContainer("tls-container");
