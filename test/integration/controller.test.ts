@@ -474,7 +474,11 @@ test("two controllers elect one leader; the standby takes over when the leader d
   const lease = async (): Promise<{ holder?: string; renewTime?: string }> => {
     try {
       const spec = (await leases.readNamespacedLease({ name: LEASE, namespace: NS })).spec;
-      return { holder: spec?.holderIdentity, renewTime: String(spec?.renewTime) };
+      const renewTime = spec?.renewTime;
+      return {
+        holder: spec?.holderIdentity,
+        renewTime: renewTime instanceof Date ? renewTime.toISOString() : String(renewTime),
+      };
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return {};
       throw error;
