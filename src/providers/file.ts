@@ -1,6 +1,6 @@
 // A local directory as a bucket: the embedded default for demos and tests.
 import { createReadStream } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
+import { lstat, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { ProviderError, type BucketProvider, type GetOptions, type ObjectInfo } from "./types.js";
@@ -13,6 +13,7 @@ import { ProviderError, type BucketProvider, type GetOptions, type ObjectInfo } 
 export function createFileProvider(root: string): BucketProvider {
   const requests = { list: 0, get: 0 };
   const absRoot = path.resolve(root);
+  let realRoot: Promise<string> | undefined;
 
   async function* walk(dir: string, signal?: AbortSignal): AsyncGenerator<ObjectInfo> {
     signal?.throwIfAborted();
@@ -53,6 +54,13 @@ export function createFileProvider(root: string): BucketProvider {
       if (!full.startsWith(absRoot + path.sep))
         throw new ProviderError("Invalid", `key '${key}' leaves the bucket`);
       try {
+        // lstat sees a symlink only as the last part: a folder on the way must not be one either.
+        const parent = path.dirname(full);
+        if (
+          (await realpath(parent)) !==
+          path.join(await (realRoot ??= realpath(absRoot)), path.relative(absRoot, parent))
+        )
+          throw new ProviderError("NotFound", `object '${key}' is reached through a symlink`);
         const stats = await lstat(full);
         if (!stats.isFile()) throw new ProviderError("NotFound", `object '${key}' is not a regular file`);
         if (options.etag !== undefined && fileEtag(stats) !== options.etag) {

@@ -4,8 +4,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { after, before, test } from "node:test";
@@ -35,6 +34,8 @@ import { startFakeGcs, type FakeGcsServer } from "../support/fake-gcs.js";
 import { serviceAccountJson } from "../support/gcp-key.js";
 import { SEED_DOCUMENTS } from "../support/seeds.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
+import { makeTempDir, removeDir } from "../support/temp.js";
+import { waitFor as pollUntil } from "../support/wait.js";
 
 const NS = "flux-system";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -48,6 +49,9 @@ let work: string;
 let admin: KubeConfig;
 let objects: CustomObjectsApi;
 let core: CoreV1Api;
+/** The main controller (leader of the default Lease), started in before() and running for every test. */
+let main: ControllerProcess;
+/** Every controller started, for cleanup and for the logs shown on a timeout. */
 const controllers: ControllerProcess[] = [];
 const files: Record<string, string> = {
   "path/to/manifests/app/deploy.yaml": "kind: Deployment\nmetadata: {name: app}\n",
@@ -84,21 +88,16 @@ async function getBucket(name: string): Promise<BucketObject | undefined> {
   }
 }
 
-async function waitFor<T>(
+function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   timeoutMs = 30_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}\n${controllers.map((c) => c.logs().slice(-3000)).join("\n")}`,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return pollUntil(what, probe, {
+    timeoutMs,
+    intervalMs: 200,
+    context: () => controllers.map((c) => c.logs().slice(-3000)).join("\n"),
+  });
 }
 
 const readyStatus = (b: BucketObject | undefined): string | undefined =>
@@ -139,7 +138,7 @@ async function download(url: string): Promise<{ status: number; body: Buffer }> 
 }
 
 before(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), "bucketops-ctrl-"));
+  work = await makeTempDir("ctrl");
   [kube, minio, gcs] = await Promise.all([startKube(), startMinio(), startFakeGcs()]);
   await minio.createBucket("my-flux-bucket");
   await minio.putObjects("my-flux-bucket", Object.entries(files));
@@ -198,12 +197,14 @@ before(async () => {
     namespace: NS,
     body: { metadata: { name: "gcs-credentials" }, stringData: { gcp_credentials: serviceAccountJson() } },
   });
+  main = await startController(mainControllerArgs("main"), controllerEnv());
+  controllers.push(main);
 });
 
 after(async () => {
   for (const c of controllers) await c.kill();
   await Promise.all([kube?.stop(), minio?.stop(), gcs?.stop()]);
-  if (work) await rm(work, { recursive: true, force: true });
+  if (work) await removeDir(work);
 });
 
 // Main controllers follow Flux's sharding convention: they skip Buckets that carry a shard key.
@@ -272,7 +273,6 @@ test("the generated CRD is accepted and rejects invalid specs with field-level m
 });
 
 test("the seed's two documents applied verbatim turn Ready and serve the expected artifacts", async () => {
-  controllers.push(await startController(mainControllerArgs("leader-a"), controllerEnv()));
   await applyYaml("seed", SEED_DOCUMENTS);
   const gcsBucket = await waitReady("my-gcs-bucket");
   const bucket = await waitReady("my-s3-bucket");
@@ -281,7 +281,7 @@ test("the seed's two documents applied verbatim turn Ready and serve the expecte
   const artifact = bucket.status?.artifact;
   assert.ok(artifact);
   assert.ok(bucket.metadata.finalizers?.includes("finalizers.fluxcd.io"));
-  assert.equal(bucket.status?.url, `${controllers[0]?.url}/bucket/flux-system/my-s3-bucket/latest.tar.gz`);
+  assert.equal(bucket.status?.url, `${main.url}/bucket/flux-system/my-s3-bucket/latest.tar.gz`);
   const { status, body } = await download(artifact.url);
   assert.equal(status, 200);
   assert.equal(`sha256:${createHash("sha256").update(body).digest("hex")}`, artifact.digest);
@@ -301,7 +301,7 @@ test("the seed's two documents applied verbatim turn Ready and serve the expecte
   assert.match(table, /^NAME\s+ENDPOINT\s+AGE\s+READY\s+STATUS/m);
   assert.match(table, /my-s3-bucket\s+.*True\s+stored artifact for revision 'sha256:/);
 
-  const metrics = await (await fetch(`${controllers[0]?.url}/metrics`)).text();
+  const metrics = await (await fetch(`${main.url}/metrics`)).text();
   assert.match(
     metrics,
     /gotk_reconcile_condition\{kind="Bucket",name="my-s3-bucket",namespace="flux-system",type="Ready",status="True"\} 1/,
@@ -309,6 +309,7 @@ test("the seed's two documents applied verbatim turn Ready and serve the expecte
 });
 
 test("Flux's v1 long form turns Ready; requestedAt triggers a reconcile and is echoed", async () => {
+  await minio.putObjects("my-flux-bucket", [["long-form/app/deploy.yaml", "kind: Deployment\n"]]);
   await applyYaml(
     "long",
     `apiVersion: source.toolkit.fluxcd.io/v1
@@ -319,18 +320,14 @@ spec:
   bucketName: my-flux-bucket
   endpoint: ${minio.endpoint}
   insecure: true
-  prefix: path/to/manifests/app
+  prefix: long-form/app
   interval: 10m
   secretRef: {name: s3-credentials}
 `,
   );
   const first = await waitReady("long-form");
   await minio.client.send(
-    new PutObjectCommand({
-      Bucket: "my-flux-bucket",
-      Key: "path/to/manifests/app/extra.yaml",
-      Body: "x: 1\n",
-    }),
+    new PutObjectCommand({ Bucket: "my-flux-bucket", Key: "long-form/app/extra.yaml", Body: "x: 1\n" }),
   );
   const at = await requestReconcile("long-form");
   const second = await waitReady("long-form", (b) => b.status?.lastHandledReconcileAt === at);
@@ -378,59 +375,154 @@ spec: {interval: 2s, provider: generic, bucketName: my-flux-bucket, endpoint: "$
   await waitReady("rotating");
 });
 
+/** The value of `metric` for the Bucket `name` in a controller's /metrics, summed over its other labels. */
+async function bucketMetric(url: string, metric: string, name: string, extra = ""): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${metric}{`) || !line.includes(`name="${name}"`) || !line.includes(extra)) continue;
+    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}
+
+/** List requests the main controller sent for a Bucket: one or more per reconcile that ran. */
+const listRequests = (name: string): Promise<number> =>
+  bucketMetric(main.url, "bucketops_provider_requests_total", name, 'operation="list"');
+
 test("suspend stops reconciles; deleting a Bucket removes its artifacts", async () => {
-  const before = await waitReady("rotating");
+  // Two Buckets on a 2 s interval over the same prefix; one is suspended, its twin keeps the clock.
+  await minio.putObjects("my-flux-bucket", [["suspend/a.yaml", "a: 1\n"]]);
+  const doc = (name: string): string => `apiVersion: source.toolkit.fluxcd.io/v1
+kind: Bucket
+metadata: {name: ${name}, namespace: flux-system}
+spec: {interval: 2s, provider: generic, bucketName: my-flux-bucket, endpoint: "${minio.endpoint}", insecure: true, prefix: suspend/, secretRef: {name: s3-credentials}}
+`;
+  await applyYaml("suspend", [doc("suspended"), doc("suspend-twin")].join("---\n"));
+  const before = await waitReady("suspended");
+  await waitReady("suspend-twin");
   await objects.patchNamespacedCustomObject(
-    { ...GROUP, namespace: NS, name: "rotating", body: { spec: { suspend: true } } },
+    { ...GROUP, namespace: NS, name: "suspended", body: { spec: { suspend: true } } },
     mergePatch,
   );
-  await new Promise((r) => setTimeout(r, 1000));
+  // Once the twin has reconciled twice after the patch, a reconcile of the suspended Bucket that was in flight
+  // when it was patched has finished (same interval, one controller).
+  const twinAt = async (n: number): Promise<void> => {
+    const from = await listRequests("suspend-twin");
+    await waitFor(`suspend-twin to reconcile ${n} more times`, async () =>
+      (await listRequests("suspend-twin")) >= from + n ? true : undefined,
+    );
+  };
+  await twinAt(2);
+  const listedBefore = await listRequests("suspended");
+  assert.ok(listedBefore > 0, "the suspended Bucket was reconciled before the suspension");
+
+  // A new object and an explicit request: neither may reconcile the suspended Bucket.
   await minio.client.send(
-    new PutObjectCommand({ Bucket: "my-flux-bucket", Key: "path/suspended.yaml", Body: "s: 1\n" }),
+    new PutObjectCommand({ Bucket: "my-flux-bucket", Key: "suspend/new.yaml", Body: "s: 1\n" }),
   );
-  await requestReconcile("rotating");
-  await new Promise((r) => setTimeout(r, 4000)); // two intervals
-  const suspended = await getBucket("rotating");
+  const at = await requestReconcile("suspended");
+  await twinAt(3); // three more interval periods
+  assert.equal(await listRequests("suspended"), listedBefore, "no list request for the suspended Bucket");
+  const suspended = await getBucket("suspended");
   assert.equal(
     suspended?.status?.artifact?.revision,
     before.status?.artifact?.revision,
-    "no reconcile while suspended",
+    "no new revision while suspended",
   );
+  assert.notEqual(
+    suspended?.status?.lastHandledReconcileAt,
+    at,
+    "the request is not handled while suspended",
+  );
+  const twin = await getBucket("suspend-twin");
+  assert.notEqual(
+    twin?.status?.artifact?.revision,
+    before.status?.artifact?.revision,
+    "the twin saw the new object in the same time",
+  );
+
   await objects.patchNamespacedCustomObject(
-    { ...GROUP, namespace: NS, name: "rotating", body: { spec: { suspend: false } } },
+    { ...GROUP, namespace: NS, name: "suspended", body: { spec: { suspend: false } } },
     mergePatch,
   );
   const resumed = await waitReady(
-    "rotating",
+    "suspended",
     (b) => b.status?.artifact?.revision !== before.status?.artifact?.revision,
   );
+  assert.ok((await listRequests("suspended")) > listedBefore, "resuming reconciles again");
   const url = resumed.status?.artifact?.url ?? "";
   assert.equal((await download(url)).status, 200);
 
-  await objects.deleteNamespacedCustomObject({ ...GROUP, namespace: NS, name: "rotating" });
-  await waitFor("Bucket gone", async () => ((await getBucket("rotating")) === undefined ? true : undefined));
+  await objects.deleteNamespacedCustomObject({ ...GROUP, namespace: NS, name: "suspended" });
+  await objects.deleteNamespacedCustomObject({ ...GROUP, namespace: NS, name: "suspend-twin" });
+  await waitFor("Bucket gone", async () => ((await getBucket("suspended")) === undefined ? true : undefined));
   assert.equal((await download(url)).status, 404, "its artifact is no longer served");
 });
 
 test("two controllers elect one leader; the standby takes over when the leader dies", async () => {
+  // A pair of its own (its own Lease and shard label), so the main controller and other tests are not touched.
+  const LEASE = "bucketops-leader-pair";
+  const pairArgs = (name: string): string[] => [
+    ...mainControllerArgs(name).map((a) =>
+      a === "!sharding.fluxcd.io/key" ? "sharding.fluxcd.io/key=leader-pair" : a,
+    ),
+    "--leader-election-id",
+    LEASE,
+  ];
   const leases = admin.makeApiClient(CoordinationV1Api);
-  const holder = async (): Promise<string | undefined> =>
-    (await leases.readNamespacedLease({ name: "bucketops-leader-election", namespace: NS })).spec
-      ?.holderIdentity;
-  const first = controllers[0];
-  assert.ok(first);
-  const leaderId = await holder();
-  assert.ok(leaderId?.endsWith(`_${first.child.pid}`), `lease held by the first controller (${leaderId})`);
-  const standby = await startController(mainControllerArgs("leader-b"), controllerEnv());
+  const lease = async (): Promise<{ holder?: string; renewTime?: string }> => {
+    try {
+      const spec = (await leases.readNamespacedLease({ name: LEASE, namespace: NS })).spec;
+      const renewTime = spec?.renewTime;
+      return {
+        holder: spec?.holderIdentity,
+        renewTime: renewTime instanceof Date ? renewTime.toISOString() : String(renewTime),
+      };
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return {};
+      throw error;
+    }
+  };
+  const first = await startController(pairArgs("leader-a"), controllerEnv());
+  controllers.push(first);
+  const leaderId = await waitFor("the first controller holds the lease", async () => {
+    const { holder } = await lease();
+    return holder?.endsWith(`_${first.child.pid}`) ? holder : undefined;
+  });
+  await applyYaml(
+    "led",
+    `apiVersion: source.toolkit.fluxcd.io/v1
+kind: Bucket
+metadata: {name: led, namespace: flux-system, labels: {sharding.fluxcd.io/key: leader-pair}}
+spec: {interval: 10m, provider: generic, bucketName: my-flux-bucket, endpoint: "${minio.endpoint}", insecure: true, prefix: path/to/, secretRef: {name: s3-credentials}}
+`,
+  );
+  const led = await waitReady("led");
+  assert.ok(led.status?.artifact?.url.startsWith(first.url), "the leader reconciles");
+
+  const standby = await startController(pairArgs("leader-b"), controllerEnv());
   controllers.push(standby);
-  await new Promise((r) => setTimeout(r, 1500));
-  assert.equal(await holder(), leaderId, "the standby does not take the lease while the leader renews it");
+  // The standby polls the Lease every 500 ms and takes it once it has not been renewed for 3 s. Watch the
+  // leader renew it 8 times (over a lease duration) and check the holder at every look.
+  const renewals = new Set<string>();
+  const holders = new Set<string>();
+  await waitFor("8 renewals by the leader while the standby runs", async () => {
+    const { holder, renewTime } = await lease();
+    holders.add(holder ?? "none");
+    if (renewTime !== undefined) renewals.add(renewTime);
+    return renewals.size > 8 ? true : undefined;
+  });
+  assert.deepEqual([...holders], [leaderId], "the standby never took the lease while the leader renewed it");
 
   await first.kill();
-  await waitFor("standby holds the lease", async () => (await holder())?.endsWith(`_${standby.child.pid}`));
-  const at = await requestReconcile("long-form");
-  const taken = await waitReady("long-form", (b) => b.status?.lastHandledReconcileAt === at);
+  await waitFor("standby holds the lease", async () =>
+    (await lease()).holder?.endsWith(`_${standby.child.pid}`),
+  );
+  const at = await requestReconcile("led");
+  const taken = await waitReady("led", (b) => b.status?.lastHandledReconcileAt === at);
   assert.ok(taken.status?.artifact?.url.startsWith(standby.url), "the new leader serves the artifact");
+  await standby.stop();
 });
 
 /** A controller without leader election for the Buckets labelled `sharding.fluxcd.io/key=<key>`. */
@@ -460,18 +552,22 @@ test("a label selector limits which Buckets a controller sees (Flux sharding)", 
 kind: Bucket
 metadata: {name: sharded, namespace: flux-system, labels: {sharding.fluxcd.io/key: shard1}}
 spec: {interval: 10m, provider: generic, bucketName: my-flux-bucket, endpoint: "${minio.endpoint}", insecure: true, prefix: path/to/, secretRef: {name: s3-credentials}}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: Bucket
+metadata: {name: unsharded, namespace: flux-system}
+spec: {interval: 10m, provider: generic, bucketName: my-flux-bucket, endpoint: "${minio.endpoint}", insecure: true, prefix: path/to/, secretRef: {name: s3-credentials}}
 `,
   );
   const sharded = await waitReady("sharded");
   assert.ok(sharded.status?.artifact?.url.startsWith(shard.url), "reconciled by the shard controller");
-  const main = await getBucket("long-form");
-  const mainUrl = controllers[1]?.url ?? "";
+  const unsharded = await waitReady("unsharded");
   assert.ok(
-    main?.status?.artifact?.url.startsWith(mainUrl),
+    unsharded.status?.artifact?.url.startsWith(main.url),
     "unlabelled Buckets stay with the main controller",
   );
   const shardMetrics = await (await fetch(`${shard.url}/metrics`)).text();
-  assert.ok(!shardMetrics.includes('name="long-form"'), "the shard never reconciled an unlabelled Bucket");
+  assert.ok(!shardMetrics.includes('name="unsharded"'), "the shard never reconciled an unlabelled Bucket");
 });
 
 test("the Bucket list is paged to the end: more Buckets than one page all turn Ready", async () => {

@@ -1,8 +1,7 @@
 // End to end: `bucketops run` against a real MinIO, artifacts over HTTP, and the CLI commands a user types.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { after, before, test } from "node:test";
@@ -11,6 +10,8 @@ import { extractTarGz } from "../../src/artifact/extract.js";
 import type { BucketView } from "../../src/standalone/runner.js";
 import { runCli, startServerProcess } from "../support/cli.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
+import { makeTempDir, removeDir } from "../support/temp.js";
+import { waitFor } from "../support/wait.js";
 
 let minio: MinioServer;
 let work: string;
@@ -43,16 +44,6 @@ stringData:
 `;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
 async function bucketView(url: string): Promise<BucketView> {
   const res = await fetch(`${url}/api/buckets/team-a/e2e`);
   assert.equal(res.status, 200);
@@ -70,12 +61,12 @@ before(async () => {
   minio = await startMinio();
   await minio.createBucket("e2e-bucket");
   await minio.putObjects("e2e-bucket", Object.entries(files));
-  work = await mkdtemp(path.join(os.tmpdir(), "bucketops-e2e-"));
+  work = await makeTempDir("e2e");
 });
 
 after(async () => {
   await minio?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  if (work) await removeDir(work);
 });
 
 test("bucketops run serves a verifiable artifact, and the CLI drives it", async () => {
@@ -223,7 +214,31 @@ test("bucketops fetch writes a directory or a tar.gz, and a second fetch downloa
   const notEmpty = await runCli(["fetch", yamlFile, "-o", dir, "--cache-dir", cacheDir]);
   assert.equal(notEmpty.code, 2);
   assert.match(notEmpty.stderr, /not empty; pass --force/);
+});
 
-  const badCreds = await runCli(["fetch", yamlFile.replace(".yaml", "-bad.yaml"), "-o", dir]);
-  assert.equal(badCreds.code, 2, "a missing file is a usage error");
+test("bucketops fetch with wrong keys fails with AuthenticationFailed and does not print them", async () => {
+  const yamlFile = path.join(work, "bad-keys.yaml");
+  const wrongSecret = "wrong-secret-key-4c7a";
+  await writeFile(
+    yamlFile,
+    bucketYaml()
+      .replace("name: e2e,", "name: bad-keys,")
+      .replace(`secretkey: ${minio.secretKey}`, `secretkey: ${wrongSecret}`),
+  );
+  const out = path.join(work, "bad-keys-out");
+  const badCreds = await runCli(["fetch", yamlFile, "-o", out, "--cache-dir", path.join(work, "bad-cache")]);
+  assert.equal(badCreds.code, 1, `a failed fetch exits 1: ${badCreds.stderr}`);
+  assert.match(badCreds.stderr, /AuthenticationFailed/);
+  assert.equal(
+    `${badCreds.stdout}${badCreds.stderr}`.includes(wrongSecret),
+    false,
+    "the wrong key is not printed",
+  );
+});
+
+test("bucketops fetch of a Bucket file that does not exist is a usage error naming the file", async () => {
+  const missingFile = path.join(work, "no-such-bucket.yaml");
+  const missing = await runCli(["fetch", missingFile, "-o", path.join(work, "missing-out")]);
+  assert.equal(missing.code, 2, "a missing file is a usage error");
+  assert.match(missing.stderr, /no-such-bucket\.yaml/);
 });

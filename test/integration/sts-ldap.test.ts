@@ -2,8 +2,7 @@
 // MINIO_IDENTITY_LDAP_* as the STS (AssumeRoleWithLDAPIdentity) and the bucket; MinIO also stands in as the
 // STS endpoint of the AWS default chain (AssumeRoleWithWebIdentity), to show where the chain sends its call.
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { findCondition } from "../../src/api/status.js";
@@ -13,6 +12,7 @@ import { startLdap, type LdapServer } from "../support/ldap.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 import { addCannedPolicy, attachLdapUserPolicy, readBucketPolicy } from "../support/minio-admin.js";
 import { selfSignedCert, type SelfSigned } from "../support/tls.js";
+import { makeTempDir, removeDir } from "../support/temp.js";
 
 let ldap: LdapServer;
 let minio: MinioServer;
@@ -48,7 +48,7 @@ before(async () => {
 after(async () => {
   await Promise.all([minio?.stop(), tlsMinio?.stop()]);
   await ldap?.stop();
-  if (tls) await rm(tls.dir, { recursive: true, force: true });
+  if (tls) await removeDir(tls.dir);
 });
 
 const ldapSpec = (extra: Record<string, unknown> = {}, sts: Record<string, unknown> = {}) => ({
@@ -218,7 +218,7 @@ test("sts ldap over TLS: sts.certSecretRef trusts the STS endpoint's CA (spec.ce
 test("sts aws: the default chain sends AssumeRoleWithWebIdentity to spec.sts.endpoint", async (t) => {
   // Web identity (IRSA) settings as EKS injects them; every other source of the chain is switched off so
   // nothing but the STS endpoint (MinIO on 127.0.0.1) is contacted.
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-webid-"));
+  const dir = await makeTempDir("webid");
   const tokenFile = path.join(dir, "token");
   await writeFile(tokenFile, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2ln");
   const saved = { ...process.env };
@@ -236,7 +236,7 @@ test("sts aws: the default chain sends AssumeRoleWithWebIdentity to spec.sts.end
   t.after(async () => {
     for (const key of Object.keys(process.env)) if (!(key in saved)) Reflect.deleteProperty(process.env, key);
     Object.assign(process.env, saved);
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
   });
   const env = await engineEnv(t);
   const result = await env.sync({

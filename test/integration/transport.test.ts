@@ -5,13 +5,13 @@ import { after, before, test } from "node:test";
 import { findCondition } from "../../src/api/status.js";
 import { engineEnv } from "../support/engine-env.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
+import { freePort } from "../support/ports.js";
 import { selfSignedCert, type SelfSigned } from "../support/tls.js";
 import { startProxy } from "../support/proxy.js";
 
 let tls: SelfSigned;
 let minio: MinioServer;
 let proxyUrl: string;
-let proxied: string[] = [];
 const PROXY_USER = "proxy-user";
 const PROXY_PASSWORD = "proxy-pass-5f3a";
 const stopProxy: (() => Promise<void>)[] = [];
@@ -26,7 +26,6 @@ before(async () => {
   ]);
   const proxy = await startProxy(PROXY_USER, PROXY_PASSWORD);
   proxyUrl = proxy.url;
-  proxied = proxy.seen;
   stopProxy.push(() => proxy.stop());
 });
 
@@ -63,18 +62,33 @@ test("a self-signed endpoint fails with a certificate reason, and certSecretRef 
 });
 
 test("proxySecretRef sends every request through the proxy with its credentials", async (t) => {
+  // The endpoint is a port where nothing listens; only the proxy routes it to MinIO. A request that bypassed the
+  // proxy would be refused, so a reconcile that stores proves that every request went through it.
+  const unreachable = `127.0.0.1:${await freePort()}`;
+  const routed = await startProxy(PROXY_USER, PROXY_PASSWORD, { [unreachable]: minio.endpoint });
+  t.after(() => routed.stop());
   const env = await engineEnv(t);
   env.secrets.set("creds", { accesskey: minio.accessKey, secretkey: minio.secretKey });
   env.secrets.set("ca", { "ca.crt": tls.cert });
-  env.secrets.set("proxy", { address: proxyUrl, username: PROXY_USER, password: PROXY_PASSWORD });
-  proxied.length = 0;
-  const result = await env.sync(spec({ certSecretRef: { name: "ca" }, proxySecretRef: { name: "proxy" } }));
+  env.secrets.set("proxy", { address: routed.url, username: PROXY_USER, password: PROXY_PASSWORD });
+  const direct = await env.sync(spec({ endpoint: unreachable, certSecretRef: { name: "ca" } }));
+  assert.equal(direct.outcome, "failed", "without the proxy the endpoint cannot be reached");
+  assert.equal(routed.seen.length, 0);
+
+  const result = await env.sync(
+    spec({ endpoint: unreachable, certSecretRef: { name: "ca" }, proxySecretRef: { name: "proxy" } }),
+    undefined,
+    "via-proxy",
+  );
   assert.equal(result.outcome, "stored", result.error?.message);
   assert.equal(result.stats.downloaded, 2);
-  // An https endpoint through an HTTP proxy is tunnelled with CONNECT to the MinIO port.
-  assert.ok(
-    proxied.some((line) => line === `CONNECT ${minio.endpoint}`),
-    `the proxy saw CONNECT ${minio.endpoint}; it saw: ${proxied.join(", ")}`,
+  assert.ok(result.stats.listRequests + result.stats.getRequests >= 3, JSON.stringify(result.stats));
+  // An https endpoint through an HTTP proxy is tunnelled with CONNECT, and nothing else was asked of the proxy.
+  assert.ok(routed.seen.length > 0, "the proxy was used");
+  assert.deepEqual(
+    routed.seen.filter((line) => line !== `CONNECT ${unreachable}`),
+    [],
+    `the proxy saw only CONNECT ${unreachable}`,
   );
   assert.ok(
     !JSON.stringify(result).includes(PROXY_PASSWORD),

@@ -2,10 +2,9 @@
 // --disableTelemetry keeps Azurite from contacting anything beyond loopback.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import os from "node:os";
 import path from "node:path";
 import {
   BlobServiceClient,
@@ -16,6 +15,8 @@ import {
 } from "@azure/storage-blob";
 import pLimit from "p-limit";
 import { freePort } from "./ports.js";
+import { stopProcess } from "./stop-process.js";
+import { makeTempDir, removeDir } from "./temp.js";
 
 /** Azurite's development account; the key is public, documented by Microsoft for the emulator. */
 export const AZURITE_ACCOUNT = "devstoreaccount1";
@@ -49,7 +50,7 @@ const require = createRequire(import.meta.url);
 /** Starts Azurite's blob service; fails (never skips) when it cannot start. */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteServer> {
   const main = require.resolve("azurite/dist/src/blob/main.js");
-  const workspace = await mkdtemp(path.join(os.tmpdir(), "bucketops-azurite-"));
+  const workspace = await makeTempDir("azurite");
   const port = await freePort();
   const args = [
     main,
@@ -83,7 +84,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     await waitForListening(child, () => output, 30_000);
   } catch (error) {
     child.kill("SIGKILL");
-    await rm(workspace, { recursive: true, force: true });
+    await removeDir(workspace);
     throw new Error(`Azurite did not start: ${String(error)}\n${output}`);
   }
 
@@ -141,13 +142,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     },
     async stop(): Promise<void> {
       agent.destroy();
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      }
-      await rm(workspace, { recursive: true, force: true });
+      await stopProcess(child);
+      await removeDir(workspace);
     },
   };
 }

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { stopProcess } from "./stop-process.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = path.join(repoRoot, "dist/src/cli/main.js");
@@ -62,11 +63,6 @@ export async function startServerProcess(
     url,
     child,
     logs: () => err,
-    async stop(): Promise<void> {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    },
+    stop: () => stopProcess(child, { graceMs: 15_000 }),
   };
 }

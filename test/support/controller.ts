@@ -1,6 +1,7 @@
 // Runs `bucketops controller` (the built CLI) as a separate process, like a Deployment's container would.
 import { spawn, type ChildProcess } from "node:child_process";
 import { CLI } from "./cli.js";
+import { stopProcess } from "./stop-process.js";
 
 export interface ControllerProcess {
   /** Where its artifact server answers. */
@@ -42,14 +43,11 @@ export async function startController(
       reject(new Error(`controller exited with ${code}:\n${out}\n${err}`));
     });
   });
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", () => {
-      resolve();
-    }),
-  );
-  const end = async (signal: NodeJS.Signals): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
+  return {
+    url,
+    child,
+    logs: () => err,
+    stop: () => stopProcess(child, { graceMs: 15_000 }),
+    kill: () => stopProcess(child, { signal: "SIGKILL" }),
   };
-  return { url, child, logs: () => err, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
 }

@@ -1,6 +1,4 @@
 // A throwaway engine environment: storage + cache in a temp dir, Secrets from a map, silent logger.
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import type { TestContext } from "node:test";
 import { pino } from "pino";
@@ -8,6 +6,7 @@ import { initialStatus, type BucketStatus } from "../../src/api/status.js";
 import type { SecretData } from "../../src/credentials/secret.js";
 import { reconcile, type ReconcileResult } from "../../src/engine/reconcile.js";
 import { ArtifactStore } from "../../src/storage/artifact-store.js";
+import { tempDir } from "./temp.js";
 
 export interface EngineEnv {
   dir: string;
@@ -20,8 +19,7 @@ export interface EngineEnv {
 
 /** Creates the environment; its folder is removed when the test ends. */
 export async function engineEnv(t: TestContext): Promise<EngineEnv> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-env-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, "env");
   const store = new ArtifactStore({
     root: path.join(dir, "storage"),
     baseUrl: "http://127.0.0.1:1",

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Storage } from "@google-cloud/storage";
 import pLimit from "p-limit";
 import { freePort, waitForHttp } from "./ports.js";
+import { stopProcess } from "./stop-process.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FAKE_GCS_BIN = path.join(repoRoot, ".cache/bin/fake-gcs-server");
@@ -86,11 +87,6 @@ export async function startFakeGcs(options: { https?: boolean } = {}): Promise<F
       const [files] = await client.bucket(bucket).getFiles();
       return files.map((f) => f.name);
     },
-    async stop(): Promise<void> {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    },
+    stop: () => stopProcess(child),
   };
 }

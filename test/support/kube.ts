@@ -3,12 +3,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { request } from "node:https";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, waitForHttp } from "./ports.js";
+import { stopProcess } from "./stop-process.js";
+import { makeTempDir, removeDir } from "./temp.js";
+import { waitFor } from "./wait.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const KUBE_APISERVER_BIN = path.join(repoRoot, ".cache/bin/kube-apiserver");
@@ -50,7 +52,7 @@ export async function startKube(options: StartKubeOptions = {}): Promise<KubeSer
     if (!existsSync(bin)) throw new Error(`${bin} not found; run 'npm run test-servers' to build it`);
   }
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-kube-"));
+  const dir = await makeTempDir("kube");
   const children: ChildProcess[] = [];
   const killAll = (): void => {
     for (const child of children)
@@ -173,14 +175,14 @@ export async function startKube(options: StartKubeOptions = {}): Promise<KubeSer
         await terminate(apiserver.child);
         await terminate(etcd.child);
         process.off("exit", killAll);
-        await rm(dir, { recursive: true, force: true });
+        await removeDir(dir);
       },
     };
   } catch (error) {
     killAll();
     await Promise.all(children.map((child) => terminate(child)));
     process.off("exit", killAll);
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
     throw error;
   }
 }
@@ -238,28 +240,28 @@ async function waitForReadyz(
   token: string,
   timeoutMs: number,
 ): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
-  while (Date.now() < deadline) {
-    if (existsSync(certFile)) {
+  return waitFor(
+    `${server}/readyz`,
+    async () => {
+      if (!existsSync(certFile)) return undefined;
       // The file holds the serving certificate followed by the CA that signed it.
       const blocks = (await readFile(certFile, "utf8")).match(
         /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
       );
       const caPem = blocks?.at(-1);
-      if (caPem) {
-        try {
-          const { status, body } = await get(`${server}/readyz`, caPem, token);
-          if (status === 200) return caPem + "\n";
-          last = `HTTP ${status}: ${body.slice(0, 2000)}`;
-        } catch (error) {
-          last = error instanceof Error ? error.message : String(error);
-        }
+      if (!caPem) return undefined;
+      try {
+        const { status, body } = await get(`${server}/readyz`, caPem, token);
+        if (status === 200) return caPem + "\n";
+        last = `HTTP ${status}: ${body.slice(0, 2000)}`;
+      } catch (error) {
+        last = error instanceof Error ? error.message : String(error);
       }
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${server}/readyz not ready in ${timeoutMs} ms: ${last}`);
+      return undefined;
+    },
+    { timeoutMs, intervalMs: 200, context: () => `last answer: ${last}` },
+  );
 }
 
 function get(url: string, ca: string, token: string): Promise<{ status: number; body: string }> {
@@ -289,16 +291,7 @@ async function distinctFreePort(used: Set<number>): Promise<number> {
   }
 }
 
-/** SIGTERM, then SIGKILL after 10 s; resolves once the process is gone. */
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const gone = new Promise<void>((resolve) =>
-    child.once("exit", () => {
-      resolve();
-    }),
-  );
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await gone;
-  clearTimeout(timer);
+/** SIGTERM, then SIGKILL after 10 s (etcd flushes on shutdown); resolves once the process is gone. */
+function terminate(child: ChildProcess): Promise<void> {
+  return stopProcess(child, { graceMs: 10_000 });
 }

@@ -2,10 +2,11 @@
 // one organization, ou=people, and the user uid=flux with a known password.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { freePort, waitForTcp } from "./ports.js";
+import { stopProcess } from "./stop-process.js";
+import { makeTempDir, removeDir } from "./temp.js";
 
 export interface LdapServer {
   /** host:port, as MINIO_IDENTITY_LDAP_SERVER_ADDR takes it. */
@@ -54,7 +55,7 @@ export async function startLdap(): Promise<LdapServer> {
     );
   }
   const slapadd = path.join(path.dirname(slapd), "slapadd");
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-ldap-"));
+  const dir = await makeTempDir("ldap");
   const dbDir = path.join(dir, "db");
   await mkdir(dbDir);
   const port = await freePort();
@@ -111,7 +112,7 @@ export async function startLdap(): Promise<LdapServer> {
     encoding: "utf8",
   });
   if (loaded.status !== 0) {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
     throw new Error(
       `slapadd failed (${loaded.status ?? loaded.signal}): ${loaded.stderr}${loaded.error ?? ""}`,
     );
@@ -127,7 +128,7 @@ export async function startLdap(): Promise<LdapServer> {
     await waitForTcp(port, 15_000, () => child.exitCode !== null);
   } catch (error) {
     child.kill("SIGKILL");
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
     throw new Error(`slapd did not start: ${String(error)}\n${stderr}`);
   }
 
@@ -148,11 +149,8 @@ export async function startLdap(): Promise<LdapServer> {
       MINIO_IDENTITY_LDAP_USER_DN_SEARCH_FILTER: "(uid=%s)",
     }),
     async stop(): Promise<void> {
-      const exited = new Promise((r) => child.once("exit", r));
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-      await rm(dir, { recursive: true, force: true });
+      await stopProcess(child);
+      await removeDir(dir);
     },
   };
 }

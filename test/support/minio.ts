@@ -1,8 +1,6 @@
 // Starts a real MinIO (built by scripts/test-servers.sh) on 127.0.0.1 with a fresh data dir.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -10,6 +8,8 @@ import pLimit from "p-limit";
 import { Agent as HttpsAgent } from "node:https";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { freePort, waitForHttp, waitForTcp } from "./ports.js";
+import { stopProcess } from "./stop-process.js";
+import { makeTempDir, removeDir } from "./temp.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const MINIO_BIN = path.join(repoRoot, ".cache/bin/minio");
@@ -39,7 +39,7 @@ export async function startMinio(
   if (!existsSync(MINIO_BIN)) {
     throw new Error(`MinIO binary not found at ${MINIO_BIN}; run 'npm run test-servers' to build it`);
   }
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "bucketops-minio-"));
+  const dataDir = await makeTempDir("minio");
   const port = await freePort();
   const consolePort = await freePort();
   const accessKey = "bucketops-test";
@@ -113,11 +113,8 @@ export async function startMinio(
     },
     async stop(): Promise<void> {
       client.destroy();
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-      await rm(dataDir, { recursive: true, force: true });
+      await stopProcess(child);
+      await removeDir(dataDir);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { connect, createServer } from "node:net";
+import { waitFor } from "./wait.js";
 
 /** Asks the kernel for a free loopback port. */
 export function freePort(): Promise<number> {
@@ -18,19 +19,16 @@ export function freePort(): Promise<number> {
 
 /** Polls `url` until it answers 2xx or the deadline passes. */
 export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
+  await waitFor(
+    `${url} to answer 2xx`,
+    async () => {
       const res = await fetch(url);
-      if (res.ok) return;
-      lastError = new Error(`HTTP ${res.status}`);
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not become ready in ${timeoutMs} ms: ${String(lastError)}`);
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return true;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
 }
 
 /**
@@ -42,20 +40,23 @@ export async function waitForTcp(
   timeoutMs: number,
   exited: () => boolean = () => false,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited()) throw new Error("the server exited");
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1", () => {
-        socket.destroy();
-        resolve(true);
+  let died = false;
+  await waitFor(
+    `127.0.0.1:${port} to accept connections`,
+    async () => {
+      // Stop polling at once when the server died: the timeout error then says so.
+      if (died || exited()) return (died = true);
+      return new Promise<boolean>((resolve) => {
+        const socket = connect(port, "127.0.0.1", () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on("error", () => {
+          resolve(false);
+        });
       });
-      socket.on("error", () => {
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`127.0.0.1:${port} did not accept connections in ${timeoutMs} ms`);
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+  if (died) throw new Error("the server exited");
 }

@@ -1,9 +1,9 @@
 // A throwaway self-signed certificate for 127.0.0.1, made with openssl for TLS tests.
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { makeTempDir } from "./temp.js";
 
 export interface SelfSigned {
   /** Folder in MinIO's --certs-dir layout: public.crt + private.key. */
@@ -14,7 +14,7 @@ export interface SelfSigned {
 
 /** Creates a self-signed certificate valid for IP 127.0.0.1 and localhost. */
 export async function selfSignedCert(): Promise<SelfSigned> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-tls-"));
+  const dir = await makeTempDir("tls");
   const cert = path.join(dir, "public.crt");
   const key = path.join(dir, "private.key");
   await promisify(execFile)("openssl", [

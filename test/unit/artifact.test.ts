@@ -1,19 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import {
-  chmod,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readFile,
-  readlink,
-  readdir,
-  rm,
-  utimes,
-  writeFile,
-} from "node:fs/promises";
-import os from "node:os";
+import { chmod, lstat, mkdir, readFile, readlink, readdir, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
@@ -21,12 +9,7 @@ import tar from "tar-stream";
 import { writeTarGz, type ArchiveEntry } from "../../src/artifact/tarball.js";
 import type { Artifact } from "../../src/api/status.js";
 import { ArtifactStore, LATEST } from "../../src/storage/artifact-store.js";
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-artifact-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from "../support/temp.js";
 
 /** Writes files (name → content) under `dir` and returns archive entries for them, in the given order. */
 async function makeFiles(dir: string, files: Record<string, string>): Promise<ArchiveEntry[]> {

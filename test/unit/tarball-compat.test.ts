@@ -2,13 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip, gunzipSync } from "node:zlib";
 import tar from "tar-stream";
 import { writeTarGz, type ArchiveEntry } from "../../src/artifact/tarball.js";
+import { tempDir } from "../support/temp.js";
 
 /**
  * The archive as tar-stream's pack writes it (the writer used before): the tar bytes must not change. The gzip
@@ -44,8 +44,7 @@ async function referenceTarGz(entries: readonly ArchiveEntry[], out: string): Pr
 }
 
 void test("writeTarGz writes exactly tar-stream's tar bytes (ustar, prefix split, PAX names, padding)", async (t) => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-tarcompat-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, "tarcompat");
   const names = [
     "a.yaml",
     "empty.txt",

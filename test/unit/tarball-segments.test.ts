@@ -2,8 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { crc32, gunzipSync, inflateRawSync } from "node:zlib";
 import {
@@ -12,12 +11,7 @@ import {
   type ArchiveEntry,
   type ArchiveResult,
 } from "../../src/artifact/tarball.js";
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-segments-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from "../support/temp.js";
 
 /** A manifest-like tree: `count` YAML files in nested folders, plus a few big files that get their own segments. */
 async function makeTree(dir: string, count: number): Promise<Map<string, Buffer>> {
@@ -109,7 +103,7 @@ void test("crc32Combine equals the CRC-32 of the concatenation", () => {
   }
 });
 
-void test("writeTarGz: a valid single gzip member, deterministic, and reused segments give a full build's bytes", async (t) => {
+void test("writeTarGz: a valid single gzip member, deterministic, reused segments give a full build's bytes, GNU gzip and tar read it", async (t) => {
   const dir = await tempDir(t);
   const src = path.join(dir, "src");
   const files = await makeTree(src, 3000);
@@ -149,27 +143,19 @@ void test("writeTarGz: a valid single gzip member, deterministic, and reused seg
   assertValidSingleMember(incBytes, changed);
   assert.deepEqual(incremental.index, full.index);
 
-  // Debian's gzip and tar read it, when installed.
-  const tool = (cmd: string, args: string[]): string | undefined => {
-    try {
-      return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
-    }
-  };
+  // GNU gzip and tar read it. Both are required (CI installs them): a missing tool fails the test (ENOENT).
+  const tool = (cmd: string, args: string[]): string =>
+    execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   tool("gzip", ["-t", path.join(dir, "inc.tar.gz")]);
   const listing = tool("tar", ["-tzf", path.join(dir, "inc.tar.gz")]);
-  if (listing !== undefined) {
-    const listed = listing.split("\n").filter((l) => l !== "" && !l.endsWith("/"));
-    assert.deepEqual(listed.sort(), [...changed.keys()].sort());
-    const out = path.join(dir, "x");
-    await mkdir(out);
-    tool("tar", ["-xzf", path.join(dir, "inc.tar.gz"), "-C", out]);
-    const extracted = await readFile(path.join(out, "team-3/app-5/manifest-1000.yaml"), "utf8");
-    assert.equal(extracted, "kind: Changed\n");
-    assert.ok((await readdir(path.join(out, "charts"))).includes("big-2.tgz"));
-  }
+  const listed = listing.split("\n").filter((l) => l !== "" && !l.endsWith("/"));
+  assert.deepEqual(listed.sort(), [...changed.keys()].sort());
+  const out = path.join(dir, "x");
+  await mkdir(out);
+  tool("tar", ["-xzf", path.join(dir, "inc.tar.gz"), "-C", out]);
+  const extracted = await readFile(path.join(out, "team-3/app-5/manifest-1000.yaml"), "utf8");
+  assert.equal(extracted, "kind: Changed\n");
+  assert.ok((await readdir(path.join(out, "charts"))).includes("big-2.tgz"));
 });
 
 void test("writeTarGz rebuilds from scratch when the previous archive is not what its index says", async (t) => {
