@@ -4,12 +4,7 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { bucketKey } from "../api/bucket.js";
-import {
-  MAX_CONFIG_FILE_BYTES,
-  parseConfigFile,
-  readConfigFile,
-  type FileContents,
-} from "./config-file.js";
+import { MAX_CONFIG_FILE_BYTES, parseConfigFile, readConfigFile, type FileContents } from "./config-file.js";
 import { listYamlFiles, mergeFiles, type FolderContents } from "./config-folder.js";
 
 // A file modified this close to the moment it was read may have changed again within the same timestamp tick
@@ -60,7 +55,9 @@ export class FolderScanner {
     }
     for (const file of listed) changed = (await this.scanFile(file, options.force === true)) || changed;
     if (changed || !this.merged) {
-      this.merged = mergeFiles([...this.files.keys()].sort().flatMap((f) => this.files.get(f)?.contents ?? []));
+      this.merged = mergeFiles(
+        [...this.files.keys()].sort().flatMap((f) => this.files.get(f)?.contents ?? []),
+      );
     }
     return { changed, contents: this.merged };
   }
@@ -102,10 +99,7 @@ function keepLastGood(fresh: FileContents, last: FileContents): FileContents {
   const secretKeys = new Set(fresh.secrets.map((s) => s.key));
   return {
     file: fresh.file,
-    buckets: [
-      ...fresh.buckets,
-      ...last.buckets.filter((b) => !bucketKeys.has(bucketKey(b.object.metadata))),
-    ],
+    buckets: [...fresh.buckets, ...last.buckets.filter((b) => !bucketKeys.has(bucketKey(b.object.metadata)))],
     secrets: [...fresh.secrets, ...last.secrets.filter((s) => !secretKeys.has(s.key))],
     problems: fresh.problems,
   };

@@ -34,9 +34,14 @@ export function runCli(
 }
 
 /** Starts a long-running `bucketops run` and resolves once it prints its URL. */
-export async function startServerProcess(
-  args: string[],
-): Promise<{ url: string; child: ChildProcess; logs: () => string; stop(): Promise<void> }> {
+export async function startServerProcess(args: string[]): Promise<{
+  url: string;
+  child: ChildProcess;
+  logs: () => string;
+  /** Everything printed on stdout so far. */
+  stdout: () => string;
+  stop(): Promise<void>;
+}> {
   const child = spawn(process.execPath, [CLI, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
@@ -62,6 +67,7 @@ export async function startServerProcess(
     url,
     child,
     logs: () => err,
+    stdout: () => out,
     async stop(): Promise<void> {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));

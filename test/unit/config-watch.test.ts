@@ -61,7 +61,9 @@ async function seen(runner: StandaloneRunner, ignore: string, name = "local"): P
     const spec = runner.get("demo", name)?.spec as { ignore?: string } | undefined;
     if (spec?.ignore === ignore) return Date.now() - started;
     if (Date.now() - started > SEEN_WITHIN_MS) {
-      assert.fail(`spec.ignore ${ignore} of ${name} not seen within ${SEEN_WITHIN_MS} ms (has ${spec?.ignore})`);
+      assert.fail(
+        `spec.ignore ${ignore} of ${name} not seen within ${SEEN_WITHIN_MS} ms (has ${spec?.ignore})`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -96,7 +96,8 @@ async function harness(t: TestContext, files: Record<string, string>): Promise<H
     async reconciled(name, n): Promise<void> {
       const deadline = Date.now() + 30_000;
       while (count(name) < n) {
-        if (Date.now() > deadline) throw new Error(`${name} did not reach ${n} reconciles: ${reconciles.join()}`);
+        if (Date.now() > deadline)
+          throw new Error(`${name} did not reach ${n} reconciles: ${reconciles.join()}`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 1000);
           waiters.push(() => {
