@@ -77,7 +77,15 @@ export function parseConfigFile(file: string, text: string): FileContents {
   const result: FileContents = { file, buckets: [], secrets: [], problems: [] };
   const lines = new LineCounter();
   // prettyErrors off: no source excerpt is ever attached to an error (we do not use its message either).
-  const docs = parseAllDocuments(text, { prettyErrors: false, lineCounter: lines });
+  let docs;
+  try {
+    docs = parseAllDocuments(text, { prettyErrors: false, lineCounter: lines });
+  } catch (thrown) {
+    // Not expected (the parser reports errors per document); its message could quote the text, so it is dropped.
+    const kind = thrown instanceof Error ? thrown.name : "error";
+    result.problems.push({ file, code: "PARSE_FAILED", message: `the file cannot be parsed (${kind})` });
+    return result;
+  }
   for (const [index, doc] of (Array.isArray(docs) ? docs : [docs]).entries()) {
     const document = index + 1;
     const error = doc.errors[0];

@@ -24,7 +24,7 @@ const REASONS: Record<ErrorCode, string> = {
   MULTIPLE_DOCS: "several documents where one was expected",
   MULTIPLE_TAGS: "a node has several tags",
   NON_STRING_KEY: "a key is not a string",
-  RESOURCE_EXHAUSTION: "too many alias expansions (an alias bomb?)",
+  RESOURCE_EXHAUSTION: "collections nested too deep",
   TAB_AS_INDENT: "a tab used as indentation",
   TAG_RESOLVE_FAILED: "unknown tag",
   UNEXPECTED_TOKEN: "unexpected token",
@@ -51,7 +51,7 @@ export function describeYamlError(error: YAMLError, lines: LineCounter): YamlErr
 export function describeConversionError(error: unknown): { code: string; reason: string } {
   const message = error instanceof Error ? error.message : "";
   if (message.startsWith("Excessive alias count"))
-    return { code: "RESOURCE_EXHAUSTION", reason: REASONS.RESOURCE_EXHAUSTION };
+    return { code: "RESOURCE_EXHAUSTION", reason: "too many alias expansions (an alias bomb?)" };
   if (message.startsWith("Unresolved alias")) return { code: "BAD_ALIAS", reason: "unresolved alias" };
   return { code: "CONVERSION_FAILED", reason: "the document cannot be turned into data" };
 }

@@ -144,6 +144,21 @@ stringData:
   assertNoSecret(loaded.problems);
 });
 
+test("collections nested too deep are a RESOURCE_EXHAUSTION problem of their file; the other files load", async (t) => {
+  const depth = 20_000;
+  const dir = await folder(t, {
+    "a.yaml": bucket("a"),
+    "deep.yaml": `kind: Secret\nmetadata: {name: deep}\nstringData: {k: ${"[".repeat(depth)}${SECRET}${"]".repeat(depth)}}\n`,
+  });
+  const loaded = await loadFolder(dir);
+  assert.deepEqual([...loaded.buckets.keys()], ["demo/a"]);
+  assert.deepEqual(
+    loaded.problems.map((p) => [path.basename(p.file), p.code]),
+    [["deep.yaml", "RESOURCE_EXHAUSTION"]],
+  );
+  assertNoSecret(loaded.problems);
+});
+
 test("a file over 1 MiB is reported unread with the limit in the message; the other files load", async (t) => {
   const big = `kind: Secret\nmetadata: {name: big}\nstringData: {token: ${SECRET}}\n# ${"x".repeat(MAX_CONFIG_FILE_BYTES)}\n`;
   const dir = await folder(t, { "a.yaml": bucket("a"), "big.yaml": big });
