@@ -1,20 +1,17 @@
 // Reads a folder of YAML: Bucket documents to reconcile, Secret documents they may reference.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { parseAllDocuments } from "yaml";
-import { bucketKey, parseBucketDocument, type BucketObject } from "../api/bucket.js";
+import { bucketKey } from "../api/bucket.js";
 import type { SecretData } from "../credentials/secret.js";
+import {
+  parseConfigFile,
+  readConfigFile,
+  type FileContents,
+  type FolderBucket,
+  type FolderProblem,
+} from "./config-file.js";
 
-export interface FolderBucket {
-  object: BucketObject;
-  /** The file it came from; relative file:// URLs resolve against its folder. */
-  file: string;
-}
-
-export interface FolderProblem {
-  file: string;
-  message: string;
-}
+export type { FileContents, FolderBucket, FolderProblem } from "./config-file.js";
 
 export interface FolderContents {
   buckets: Map<string, FolderBucket>;
@@ -23,84 +20,64 @@ export interface FolderContents {
 }
 
 /**
- * Loads every *.yaml / *.yml file under `dir` (recursively). Documents of other kinds are skipped. A file that
- * does not parse, or a Bucket whose apiVersion/metadata is invalid, becomes a problem naming the file; the rest
- * still load. Duplicate Bucket keys are a problem too (the first one wins).
+ * Loads every *.yaml / *.yml file under `dir` (recursively). Each file loads on its own: one that cannot be read,
+ * is too large or does not parse becomes a problem naming the file, and the others still load (see mergeFiles).
+ * Fails only when `dir` itself cannot be listed.
  */
 export async function loadFolder(dir: string): Promise<FolderContents> {
-  return loadFiles(await yamlFiles(path.resolve(dir)));
+  return loadFiles(await listYamlFiles(path.resolve(dir)));
 }
 
-/** Loads the given YAML files, with the same rules as loadFolder. */
+/** Loads the given YAML files, with the same rules as loadFolder; a missing file is a problem. */
 export async function loadFiles(files: readonly string[]): Promise<FolderContents> {
-  const result: FolderContents = { buckets: new Map(), secrets: new Map(), problems: [] };
+  const loaded: FileContents[] = [];
   for (const file of files.map((f) => path.resolve(f))) {
-    let docs;
-    try {
-      docs = parseAllDocuments(await readFile(file, "utf8"));
-    } catch (error) {
-      result.problems.push({ file, message: String(error) });
-      continue;
+    const read = await readConfigFile(file);
+    if (read === undefined)
+      loaded.push({ file, buckets: [], secrets: [], problems: [{ file, message: "no such file" }] });
+    else if (Buffer.isBuffer(read)) loaded.push(parseConfigFile(file, read.toString("utf8")));
+    else loaded.push({ file, buckets: [], secrets: [], problems: [read] });
+  }
+  return mergeFiles(loaded);
+}
+
+/**
+ * Merges loaded files in the order given (sorted paths, for a stable result). A Bucket or Secret defined in
+ * two files is a problem on the later file naming both; the first one wins.
+ */
+export function mergeFiles(files: Iterable<FileContents>): FolderContents {
+  const result: FolderContents = { buckets: new Map(), secrets: new Map(), problems: [] };
+  const secretFiles = new Map<string, string>();
+  for (const contents of files) {
+    result.problems.push(...contents.problems);
+    for (const found of contents.buckets) {
+      const key = bucketKey(found.object.metadata);
+      const existing = result.buckets.get(key);
+      if (existing) {
+        result.problems.push({
+          file: contents.file,
+          message: `Bucket ${key} is also defined in ${existing.file}; names must be unique (that one is used)`,
+        });
+      } else result.buckets.set(key, found);
     }
-    for (const doc of Array.isArray(docs) ? docs : [docs]) {
-      if (doc.errors.length > 0) {
-        result.problems.push({ file, message: doc.errors.map((e) => e.message).join("; ") });
+    for (const { key, data } of contents.secrets) {
+      const existing = secretFiles.get(key);
+      if (existing !== undefined && existing !== contents.file) {
+        result.problems.push({
+          file: contents.file,
+          message: `Secret ${key} is also defined in ${existing}; names must be unique (that one is used)`,
+        });
         continue;
       }
-      addDocument(result, file, doc.toJS() as unknown);
+      secretFiles.set(key, contents.file);
+      result.secrets.set(key, data);
     }
   }
   return result;
 }
 
-function addDocument(result: FolderContents, file: string, doc: unknown): void {
-  if (typeof doc !== "object" || doc === null) return;
-  const kind = (doc as { kind?: unknown }).kind;
-  try {
-    if (kind === "Bucket") {
-      const object = parseBucketDocument(doc);
-      const key = bucketKey(object.metadata);
-      const existing = result.buckets.get(key);
-      if (existing)
-        throw new Error(`Bucket ${key} is also defined in ${existing.file}; names must be unique`);
-      result.buckets.set(key, { object, file });
-    } else if (kind === "Secret") {
-      const { key, data } = parseSecret(doc);
-      result.secrets.set(key, data);
-    }
-  } catch (error) {
-    result.problems.push({ file, message: error instanceof Error ? error.message : String(error) });
-  }
-}
-
-/** A Secret document: `data` is base64 (as in Kubernetes), `stringData` plain and wins on conflicts. */
-function parseSecret(doc: object): { key: string; data: SecretData } {
-  const { metadata, data, stringData } = doc as {
-    metadata?: { name?: unknown; namespace?: unknown };
-    data?: unknown;
-    stringData?: unknown;
-  };
-  if (typeof metadata?.name !== "string") throw new Error("Secret document has no metadata.name");
-  const namespace = typeof metadata.namespace === "string" ? metadata.namespace : "default";
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(asRecord(data, "data"))) {
-    if (!/^[A-Za-z0-9+/=\s]*$/.test(v))
-      throw new Error(
-        `Secret ${namespace}/${metadata.name}: data.${k} is not base64 (use stringData for plain text)`,
-      );
-    out[k] = Buffer.from(v, "base64").toString("utf8");
-  }
-  Object.assign(out, asRecord(stringData, "stringData"));
-  return { key: `${namespace}/${metadata.name}`, data: out };
-}
-
-function asRecord(value: unknown, field: string): Record<string, string> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== "object") throw new Error(`Secret ${field} must be a map of strings`);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
-}
-
-async function yamlFiles(dir: string): Promise<string[]> {
+/** Every *.yaml / *.yml regular file under `dir`, recursively, sorted. */
+export async function listYamlFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
     .filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name))

@@ -11,7 +11,8 @@ import type { SecretData } from "../credentials/secret.js";
 import type { ReconcileMetrics } from "../engine/metrics.js";
 import { reconcile, type EngineDeps, type ReconcileResult } from "../engine/reconcile.js";
 import type { ArtifactStore } from "../storage/artifact-store.js";
-import { loadFolder, type FolderProblem } from "./config-folder.js";
+import type { FolderContents, FolderProblem } from "./config-folder.js";
+import { FolderScanner } from "./folder-scanner.js";
 import { failureBackoff, nextInterval } from "../engine/requeue.js";
 import { specHash, StateStore, type BucketState } from "./state-store.js";
 
@@ -26,6 +27,11 @@ export interface RunnerOptions {
   concurrentReconciles: number;
   /** Watch the folder and apply edits; off in one-shot uses. */
   watch?: boolean;
+  /**
+   * With watch on, also rescan the folder this often (ms, default 2000): watchers miss events. A rescan reads only
+   * files whose size or times changed, and reconciles nothing unless some content did.
+   */
+  rescanIntervalMs?: number;
   /** Extra engine dependencies (tests, benchmarks). */
   engine?: Partial<EngineDeps>;
   /** Prometheus recorder, when the runtime serves /metrics. */
@@ -42,6 +48,8 @@ interface Entry {
   rerun: boolean;
   failures: number;
   removed: boolean;
+  /** Secrets ("namespace/name") the last reconcile read; a change to one of them reconciles the Bucket again. */
+  usedSecrets?: Set<string>;
 }
 
 /** What the API and CLI show for one Bucket. */
@@ -65,8 +73,10 @@ export class StandaloneRunner {
   private problems: FolderProblem[] = [];
   private readonly states: StateStore;
   private readonly limit: LimitFunction;
+  private readonly scanner: FolderScanner;
   private watcher?: FSWatcher;
   private reloadTimer?: NodeJS.Timeout;
+  private rescanTimer?: NodeJS.Timeout;
   private reloading: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -74,16 +84,24 @@ export class StandaloneRunner {
     this.options = options;
     this.states = new StateStore(options.storageRoot);
     this.limit = pLimit(Math.max(1, options.concurrentReconciles));
+    this.scanner = new FolderScanner(options.configDir);
   }
 
-  /** Loads the folder, schedules every Bucket and (optionally) starts watching for edits. */
+  /** Loads the folder, schedules every Bucket and (optionally) starts watching and rescanning for edits. */
   async start(): Promise<void> {
     await this.reload();
-    if (this.options.watch !== false) {
+    if (this.options.watch === false) return;
+    try {
       this.watcher = watch(this.options.configDir, { recursive: true }, () => {
         this.scheduleReload();
       });
+      this.watcher.on("error", (error: unknown) => {
+        this.options.logger.warn({ err: error }, "watching the config folder failed; edits apply on rescan");
+      });
+    } catch (error) {
+      this.options.logger.warn({ err: error }, "cannot watch the config folder; edits apply on rescan");
     }
+    this.scheduleRescan();
   }
 
   /** Stops timers and the watcher, and waits for reconciles in flight. */
@@ -91,6 +109,7 @@ export class StandaloneRunner {
     this.stopped = true;
     this.watcher?.close();
     clearTimeout(this.reloadTimer);
+    clearTimeout(this.rescanTimer);
     for (const entry of this.entries.values()) clearTimeout(entry.timer);
     await this.reloading;
     await Promise.allSettled([...this.entries.values()].flatMap((e) => (e.running ? [e.running] : [])));
@@ -126,10 +145,21 @@ export class StandaloneRunner {
     return entry.running ?? this.run(entry);
   }
 
-  /** Re-reads the folder now and applies what changed. */
+  /**
+   * Re-reads the folder now (every file, not trusting sizes and times) and applies what changed. Resolves once
+   * applied; a folder that cannot be listed is logged and changes nothing.
+   */
   reload(): Promise<void> {
+    return this.rescan(true);
+  }
+
+  private rescan(force: boolean): Promise<void> {
     this.reloading = this.reloading
-      .then(() => this.applyFolder())
+      .then(async () => {
+        if (this.stopped) return;
+        const { changed, contents } = await this.scanner.scan({ force });
+        if (changed) await this.applyFolder(contents);
+      })
       .catch((error: unknown) => {
         this.options.logger.error({ err: error }, "reading the config folder failed");
       });
@@ -141,25 +171,30 @@ export class StandaloneRunner {
     this.reloadTimer = setTimeout(() => void this.reload(), 300);
   }
 
-  private async applyFolder(): Promise<void> {
+  private scheduleRescan(): void {
+    if (this.stopped) return;
+    this.rescanTimer = setTimeout(() => {
+      void this.rescan(false).then(() => {
+        this.scheduleRescan();
+      });
+    }, this.options.rescanIntervalMs ?? 2000);
+  }
+
+  // A file that no longer loads keeps its Buckets and Secrets as last loaded (the scanner keeps them): a typo in
+  // the YAML must not delete what is being served, nor the credentials it is fetched with.
+  private async applyFolder(folder: FolderContents): Promise<void> {
     if (this.stopped) return;
     const log = this.options.logger;
-    const folder = await loadFolder(this.options.configDir);
-    for (const problem of folder.problems) log.error({ file: problem.file }, problem.message);
+    for (const problem of folder.problems) {
+      const { file, document, line, column, code } = problem;
+      log.error({ file, document, line, column, code }, problem.message);
+    }
     this.problems = folder.problems;
-    const secretsChanged = JSON.stringify([...folder.secrets]) !== JSON.stringify([...this.secrets]);
+    const changedSecrets = changedKeys(this.secrets, folder.secrets);
     this.secrets = folder.secrets;
 
-    // A file that no longer parses keeps its Buckets (and their artifacts) until it is fixed: a typo in the YAML
-    // must not delete what is being served.
-    const brokenFiles = new Set(folder.problems.map((p) => p.file));
     for (const [key, entry] of this.entries) {
-      if (folder.buckets.has(key)) continue;
-      if (brokenFiles.has(entry.file)) {
-        log.warn({ bucket: key, file: entry.file }, "file has errors; keeping the Bucket as last loaded");
-        continue;
-      }
-      await this.remove(key, entry);
+      if (!folder.buckets.has(key)) await this.remove(key, entry);
     }
     for (const [key, found] of folder.buckets) {
       const hash = specHash({ spec: found.object.spec, annotations: found.object.metadata.annotations });
@@ -172,7 +207,8 @@ export class StandaloneRunner {
         entry.state = { ...entry.state, specHash: hash, generation: entry.state.generation + 1 };
         log.info({ bucket: key }, "spec changed");
         this.kick(entry);
-      } else if (secretsChanged && referencesSecrets(found.object.spec)) {
+      } else if (usesAny(entry, changedSecrets)) {
+        log.info({ bucket: key }, "a Secret it uses changed");
         this.kick(entry);
       }
     }
@@ -247,6 +283,7 @@ export class StandaloneRunner {
 
   private async reconcileEntry(entry: Entry): Promise<ReconcileResult> {
     const { namespace, name } = entry.object.metadata;
+    const used = new Set<string>();
     const result = await reconcile(
       {
         ref: { namespace, name },
@@ -258,13 +295,17 @@ export class StandaloneRunner {
       },
       {
         store: this.options.store,
-        readSecret: (ns, secretName) => Promise.resolve(this.secrets.get(`${ns}/${secretName}`)),
+        readSecret: (ns, secretName) => {
+          used.add(`${ns}/${secretName}`);
+          return Promise.resolve(this.secrets.get(`${ns}/${secretName}`));
+        },
         cacheRoot: this.cacheRoot(),
         logger: this.options.logger,
         concurrency: this.options.concurrency,
         ...this.options.engine,
       },
     );
+    entry.usedSecrets = used;
     entry.state = {
       ...entry.state,
       status: result.status,
@@ -319,6 +360,28 @@ function intervalOf(entry: Entry): number | undefined {
 
 function isSuspended(spec: unknown): boolean {
   return typeof spec === "object" && spec !== null && (spec as { suspend?: unknown }).suspend === true;
+}
+
+/** Keys added, removed or whose data differs between two Secret maps. */
+function changedKeys(before: Map<string, SecretData>, after: Map<string, SecretData>): Set<string> {
+  const changed = new Set<string>();
+  for (const key of new Set([...before.keys(), ...after.keys()])) {
+    if (!sameData(before.get(key), after.get(key))) changed.add(key);
+  }
+  return changed;
+}
+
+function sameData(a: SecretData | undefined, b: SecretData | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+// Before its first reconcile has read them, any Bucket with a Secret reference counts as using a changed one.
+function usesAny(entry: Entry, changed: Set<string>): boolean {
+  if (changed.size === 0) return false;
+  if (!entry.usedSecrets) return referencesSecrets(entry.object.spec);
+  return [...entry.usedSecrets].some((key) => changed.has(key));
 }
 
 function referencesSecrets(spec: unknown): boolean {

@@ -22,6 +22,8 @@ export interface StandaloneOptions {
   retentionTtlMs: number;
   logger: Logger;
   watch?: boolean;
+  /** Period of the config-folder rescan that backs up the watcher (ms, default 2000). */
+  rescanIntervalMs?: number;
   engine?: Partial<EngineDeps>;
 }
 
@@ -48,6 +50,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     concurrency: options.concurrency,
     concurrentReconciles: options.concurrentReconciles,
     watch: options.watch,
+    rescanIntervalMs: options.rescanIntervalMs,
     engine: options.engine,
   });
   registerApi(app, runner);

@@ -35,9 +35,14 @@ export function runCli(
 }
 
 /** Starts a long-running `bucketops run` and resolves once it prints its URL. */
-export async function startServerProcess(
-  args: string[],
-): Promise<{ url: string; child: ChildProcess; logs: () => string; stop(): Promise<void> }> {
+export async function startServerProcess(args: string[]): Promise<{
+  url: string;
+  child: ChildProcess;
+  logs: () => string;
+  /** Everything printed on stdout so far. */
+  stdout: () => string;
+  stop(): Promise<void>;
+}> {
   const child = spawn(process.execPath, [CLI, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
@@ -63,6 +68,7 @@ export async function startServerProcess(
     url,
     child,
     logs: () => err,
+    stdout: () => out,
     stop: () => stopProcess(child, { graceMs: 15_000 }),
   };
 }

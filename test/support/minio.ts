@@ -34,6 +34,9 @@ export async function startMinio(
     ca?: string;
     /** Extra server environment, e.g. MINIO_IDENTITY_LDAP_* (see test/support/ldap.ts). */
     env?: Record<string, string>;
+    /** Root credentials (default bucketops-test / bucketops-test-secret), e.g. distinctive values to grep for. */
+    accessKey?: string;
+    secretKey?: string;
   } = {},
 ): Promise<MinioServer> {
   if (!existsSync(MINIO_BIN)) {
@@ -42,8 +45,8 @@ export async function startMinio(
   const dataDir = await makeTempDir("minio");
   const port = await freePort();
   const consolePort = await freePort();
-  const accessKey = "bucketops-test";
-  const secretKey = "bucketops-test-secret";
+  const accessKey = options.accessKey ?? "bucketops-test";
+  const secretKey = options.secretKey ?? "bucketops-test-secret";
   const child: ChildProcess = spawn(
     MINIO_BIN,
     [
