@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { after, before, test } from "node:test";
@@ -589,5 +589,86 @@ spec: {interval: 10m, provider: generic, bucketName: my-flux-bucket, endpoint: "
   for (const name of names) {
     const b = await waitReady(name);
     assert.ok(b.status?.artifact?.url.startsWith(paged.url), `${name} reconciled by the paged controller`);
+  }
+});
+
+test("controller at debug level: no Secret value in Bucket status, events, logs, /metrics or the storage folder", async () => {
+  const token = (): string =>
+    `T${createHash("sha256").update(Math.random().toString()).digest("hex").slice(0, 23)}`;
+  const values = {
+    wrongKey: token(),
+    wrongSecret: token(),
+    lonelyKey: token(),
+    extra: token(),
+    proxyPassword: token(),
+    caJunk: token(),
+  };
+  const secrets: Record<string, Record<string, string>> = {
+    "grep-wrong": { accesskey: values.wrongKey, secretkey: values.wrongSecret, other: values.extra },
+    "grep-incomplete": { accesskey: values.lonelyKey },
+    "grep-proxy": { address: "http://127.0.0.1:9", username: "u", password: values.proxyPassword },
+    "grep-ca": { "ca.crt": `-----BEGIN CERTIFICATE-----\n${values.caJunk}\n-----END CERTIFICATE-----\n` },
+  };
+  for (const [name, stringData] of Object.entries(secrets)) {
+    await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name }, stringData } });
+  }
+  const spec = (extra: string): string =>
+    `{interval: 2s, provider: generic, bucketName: my-flux-bucket, endpoint: "${minio.endpoint}", insecure: true, ${extra}}`;
+  const buckets: Record<string, string> = {
+    "grep-wrong": spec("secretRef: {name: grep-wrong}"),
+    "grep-incomplete": spec("secretRef: {name: grep-incomplete}"),
+    "grep-proxy": spec("secretRef: {name: s3-credentials}, proxySecretRef: {name: grep-proxy}"),
+    "grep-ca": `{interval: 2s, provider: generic, bucketName: my-flux-bucket, endpoint: "${minio.endpoint}", secretRef: {name: s3-credentials}, certSecretRef: {name: grep-ca}}`,
+  };
+  for (const [name, s] of Object.entries(buckets)) {
+    await applyYaml(
+      name,
+      `apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata: {name: ${name}, namespace: ${NS}}\nspec: ${s}\n`,
+    );
+  }
+  for (const name of Object.keys(buckets)) {
+    await waitFor(`${name} Ready=False`, async () => {
+      const b = await getBucket(name);
+      const ready = b?.status?.conditions?.find((c) => c.type === "Ready");
+      return ready?.status === "False" ? b : undefined;
+    });
+  }
+  // A few more failed reconciles (2 s interval, backoff), so retries and their log lines are searched too.
+  await new Promise((resolve) => setTimeout(resolve, 4_000));
+  const events = await kubectl("get", "events", "-n", NS, "-o", "json");
+  assert.ok(
+    Object.keys(buckets).every((name) => events.includes(name)),
+    "each failing Bucket has events to search",
+  );
+  const storage: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const file = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(file);
+      else if (e.isFile()) storage.push((await readFile(file)).toString("latin1"));
+    }
+  };
+  await walk(path.join(work, "main"));
+  const surfaces: Record<string, string> = {
+    status: JSON.stringify(await Promise.all(Object.keys(buckets).map((n) => getBucket(n)))),
+    events,
+    logs: main.logs(),
+    metrics: await (await fetch(`${main.url}/metrics`)).text(),
+    storage: storage.join("\n"),
+  };
+  assert.ok(
+    mainControllerArgs("main").join(" ").includes("--log-level debug"),
+    "the controller logs at debug",
+  );
+  const needles = Object.values(values).flatMap((v) => [
+    v,
+    Buffer.from(v).toString("base64").replace(/=+$/, ""),
+  ]);
+  const hits = Object.entries(surfaces).flatMap(([where, text]) =>
+    needles.filter((n) => text.includes(n)).map((n) => `${where}: ${n}`),
+  );
+  assert.deepEqual(hits, []);
+  for (const name of Object.keys(buckets)) {
+    await objects.deleteNamespacedCustomObject({ ...GROUP, namespace: NS, name });
   }
 });
