@@ -78,8 +78,9 @@ export class ContentCache {
   }
 
   /**
-   * Streams a body into the cache; returns the bytes written. With the listed `size`, a small object is written
-   * into a pack and must have exactly that size. Fails (and records nothing) if the stream fails.
+   * Streams a body into the cache; returns the bytes written. With the listed `size`, the body must have exactly
+   * that size (a small object is written into a pack, a big one into a file of its own). Fails, and records
+   * nothing, if the stream fails or has another size.
    */
   async put(key: string, etag: string, body: Readable, size?: number): Promise<number> {
     const entries = await this.load();
@@ -95,6 +96,10 @@ export class ContentCache {
     const out = createWriteStream(tmp);
     try {
       await pipeline(body, out);
+      // A body cut short can end cleanly (no Content-Length): what arrived must not be taken for the object.
+      if (size !== undefined && out.bytesWritten !== size) {
+        throw new Error(`object body has ${out.bytesWritten} bytes, the listing said ${size}`);
+      }
       await rename(tmp, path.join(this.dir, name));
     } catch (error) {
       await rm(tmp, { force: true });
@@ -103,6 +108,20 @@ export class ContentCache {
     entries.set(name, { pack: undefined, offset: 0, size: out.bytesWritten });
     this.dirty = true;
     return out.bytesWritten;
+  }
+
+  /**
+   * Forgets one cached object (an entry found damaged, e.g. shorter than its index): the next fetch downloads it
+   * again. Its own file is removed; bytes in a pack are reclaimed by compaction. Saved by the next `flush`.
+   */
+  async evict(key: string, etag: string): Promise<void> {
+    const entries = await this.load();
+    const name = entryName(key, etag);
+    const entry = entries.get(name);
+    if (!entry) return;
+    entries.delete(name);
+    this.dirty = true;
+    if (!entry.pack) await rm(path.join(this.dir, name), { force: true });
   }
 
   /** Where a cached object's bytes are. Throws if `open` was not awaited or the object is not cached. */

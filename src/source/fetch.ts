@@ -2,7 +2,8 @@
 import { setMaxListeners } from "node:events";
 import { ProviderError, type BucketProvider } from "../providers/types.js";
 import type { ContentCache } from "./content-cache.js";
-import type { ObjectIndex } from "./object-index.js";
+import { checkedBody } from "./body-check.js";
+import type { IndexEntry, ObjectIndex } from "./object-index.js";
 
 export interface FetchOptions {
   concurrency: number;
@@ -33,7 +34,7 @@ export async function fetchIndex(
   const stats: FetchStats = { downloaded: 0, cacheHits: 0, bytesDownloaded: 0 };
 
   // Cached objects cost a set lookup each; only the missing ones get a download task.
-  const missing: { key: string; etag: string; size: number }[] = [];
+  const missing: IndexEntry[] = [];
   for (const e of index.entries) {
     if (await cache.has(e.key, e.etag)) {
       stats.cacheHits++;
@@ -52,7 +53,7 @@ export async function fetchIndex(
 }
 
 async function download(
-  missing: readonly { key: string; etag: string; size: number }[],
+  missing: readonly IndexEntry[],
   provider: BucketProvider,
   cache: ContentCache,
   options: FetchOptions,
@@ -67,11 +68,13 @@ async function download(
   // Every in-flight GET listens on `signal`; without this Node warns of a listener leak above 10 parallel downloads.
   setMaxListeners(concurrency * 2 + 10, signal);
 
-  const fetchOne = async (key: string, etag: string, size: number): Promise<void> => {
+  const fetchOne = async (entry: IndexEntry): Promise<void> => {
+    const { key, etag, size } = entry;
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
       try {
-        const body = await provider.get(key, { etag, signal });
+        // Checked against the listing while it streams; a body that fails the check is never recorded.
+        const body = checkedBody(await provider.get(key, { etag, signal }), entry);
         const bytes = await cache.put(key, etag, body, size);
         stats.downloaded++;
         stats.bytesDownloaded += bytes;
@@ -91,8 +94,7 @@ async function download(
   const worker = async (): Promise<void> => {
     try {
       while (next < missing.length && !controller.signal.aborted) {
-        const e = missing[next++] as { key: string; etag: string; size: number };
-        await fetchOne(e.key, e.etag, e.size);
+        await fetchOne(missing[next++] as IndexEntry);
       }
     } catch (error) {
       failure ??= { error };
