@@ -22,6 +22,11 @@ export class BodyCheck extends Transform {
     this.hash = expected.md5 === undefined ? undefined : createHash("md5");
   }
 
+  /** Body bytes that have passed so far. */
+  get bytesPassed(): number {
+    return this.bytes;
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     // Fail as soon as the body is too long: a wrong body is not worth downloading to its end.
@@ -57,6 +62,13 @@ export class BodyCheck extends Transform {
 export function checkedBody(body: Readable, expected: ExpectedBody): Readable {
   const md5 = listedMd5Applies(body) ? expected.md5 : undefined;
   const check = new BodyCheck({ key: expected.key, size: expected.size, md5 });
+  // A body that breaks off says only "aborted" or "ECONNRESET": name the object and how far it got. Registered
+  // before pipeline's own listener, so this error is the one the reader of `check` sees.
+  body.once("error", (error: Error) => {
+    if (error instanceof ProviderError) return;
+    const message = `object ${JSON.stringify(expected.key)}: body broke off after ${check.bytesPassed} of ${expected.size} bytes: ${error.message}`;
+    check.destroy(new ProviderError("Transient", message, { cause: error }));
+  });
   // pipeline destroys each stream with the first error of either, so the reader of `check` sees it.
   pipeline(body, check, () => undefined);
   return check;

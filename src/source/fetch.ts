@@ -81,8 +81,10 @@ async function download(
         options.onObject?.({ key, bytes, cached: false });
         return;
       } catch (error) {
+        // Aborted (spec.timeout, or another object failed): the reason says why, not the body's "aborted".
+        if (signal.aborted) throw signal.reason ?? error;
         const transient = !(error instanceof ProviderError) || error.kind === "Transient";
-        if (!transient || attempt >= attempts || signal.aborted) throw error;
+        if (!transient || attempt >= attempts) throw error;
         await backoff(attempt);
       }
     }
