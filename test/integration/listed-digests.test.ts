@@ -2,15 +2,21 @@
 // fake-gcs-server and Azurite it is the MD5 of the uploaded bytes, so the check is live on all three.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
+import path from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { normalizeSpec } from "../../src/api/normalize.js";
 import { resolveConnection } from "../../src/credentials/resolve.js";
 import type { SecretData } from "../../src/credentials/secret.js";
+import { extractTarGz } from "../../src/artifact/extract.js";
 import { DEFAULT_TUNING } from "../../src/engine/reconcile.js";
 import { createProvider } from "../../src/providers/index.js";
 import type { ObjectInfo } from "../../src/providers/types.js";
 import { startAzurite } from "../support/azurite.js";
 import { startFakeGcs } from "../support/fake-gcs.js";
+import { engineEnv } from "../support/engine-env.js";
 import { serviceAccountJson } from "../support/gcp-key.js";
 import { startMinio } from "../support/minio.js";
 
@@ -85,4 +91,34 @@ void test("Azure (Azurite): the listing's Content-MD5 becomes md5, the MD5 of th
     { accountKey: azurite.accountKey },
   );
   assert.equal(info?.md5, MD5);
+});
+
+void test("S3 SSE-KMS (MinIO with a KMS key): a 32-hex ETag that is not the MD5 is not checked as one; the object is published", async (t) => {
+  const minio = await startMinio({
+    env: { MINIO_KMS_SECRET_KEY: `test-key:${randomBytes(32).toString("base64")}` },
+  });
+  stops.push(() => minio.stop());
+  await minio.createBucket("kms");
+  await minio.client.send(
+    new PutObjectCommand({ Bucket: "kms", Key: "a.yaml", Body: BODY, ServerSideEncryption: "aws:kms" }),
+  );
+  const spec = {
+    provider: "generic",
+    bucketName: "kms",
+    endpoint: minio.endpoint,
+    insecure: true,
+    secretRef: { name: "creds" },
+  };
+  const creds = { accesskey: minio.accessKey, secretkey: minio.secretKey };
+  const [info] = await list(spec, creds);
+  assert.match(info?.etag ?? "", /^[0-9a-f]{32}$/, "looks like a single-part MD5 ETag");
+  assert.notEqual(info?.etag, MD5, "but is not the MD5 of the bytes");
+
+  const env = await engineEnv(t);
+  env.secrets.set("creds", creds);
+  const result = await env.sync({ ...spec, interval: "5m" }, undefined, "kms");
+  assert.equal(result.outcome, "stored", result.error?.message);
+  const out = await mkdtemp(path.join(env.dir, "out-"));
+  await extractTarGz(createReadStream(env.store.absolute(result.status.artifact?.path ?? "")), out);
+  assert.deepEqual(await readFile(path.join(out, "a.yaml")), BODY);
 });
