@@ -1,7 +1,8 @@
-// Checks an object body while it streams through: its length against the listed size and, where the provider
-// listed one, its MD5. Nothing is buffered and nothing is read twice; a body that fails is never cached.
+// Checks an object body while it is written to the cache: its length against the listed size and, where the
+// provider listed one, its MD5. The writer hands it each chunk (no extra stream, no buffering, no second read);
+// a body that fails is never recorded.
 import { createHash, type Hash } from "node:crypto";
-import { pipeline, Transform, type Readable, type TransformCallback } from "node:stream";
+import type { Readable } from "node:stream";
 import { listedMd5Applies, ProviderError } from "../providers/types.js";
 
 /** What the listing says one object's body is. */
@@ -12,66 +13,58 @@ export interface ExpectedBody {
   md5?: string | undefined;
 }
 
-/** Counts and hashes the bytes passing through; errors when they are more than, or end short of, `expected`. */
-export class BodyCheck extends Transform {
-  private bytes = 0;
+/**
+ * The check of one body: `update` with every chunk as it is written (throws once the body is longer than
+ * listed), `end` after the last (throws if shorter, or if the MD5 differs). Its errors are Transient
+ * ProviderErrors naming the key, the listed and the actual value, so the fetch retries them.
+ */
+export class BodyCheck {
+  /** Body bytes seen so far. */
+  bytes = 0;
   private readonly hash: Hash | undefined;
+  private bodyError: unknown;
 
-  constructor(private readonly expected: ExpectedBody) {
-    super();
-    this.hash = expected.md5 === undefined ? undefined : createHash("md5");
+  /**
+   * Checks `body` (as `get` returned it) against `expected`; the MD5 is left out where the provider marked the
+   * body as not described by it (see markListedMd5Void).
+   */
+  constructor(
+    body: Readable,
+    private readonly expected: ExpectedBody,
+  ) {
+    this.hash = expected.md5 !== undefined && listedMd5Applies(body) ? createHash("md5") : undefined;
+    body.once("error", (error: unknown) => (this.bodyError = error));
   }
 
-  /** Body bytes that have passed so far. */
-  get bytesPassed(): number {
-    return this.bytes;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  update(chunk: Buffer): void {
     this.bytes += chunk.length;
     // Fail as soon as the body is too long: a wrong body is not worth downloading to its end.
     if (this.bytes > this.expected.size) {
-      callback(mismatch(this.expected.key, "size", this.expected.size, `more than ${this.expected.size}`));
-      return;
+      throw mismatch(this.expected.key, "size", this.expected.size, `more than ${this.expected.size}`);
     }
     this.hash?.update(chunk);
-    callback(null, chunk);
   }
 
-  override _flush(callback: TransformCallback): void {
+  end(): void {
     const { key, size, md5 } = this.expected;
-    if (this.bytes !== size) {
-      callback(mismatch(key, "size", size, String(this.bytes)));
-      return;
-    }
+    if (this.bytes !== size) throw mismatch(key, "size", size, String(this.bytes));
     const actual = this.hash?.digest("hex");
-    if (actual !== undefined && actual !== md5) {
-      callback(mismatch(key, "MD5", md5 ?? "", actual));
-      return;
-    }
-    callback();
+    if (actual !== undefined && actual !== md5) throw mismatch(key, "MD5", md5 ?? "", actual);
   }
-}
 
-/**
- * `body` (as `get` returned it) passed through a BodyCheck: read it to its end to have it checked. The MD5 is left
- * out where the provider marked the body as not described by it. The returned stream fails with a Transient
- * ProviderError (retried like a network error) when the body differs from `expected`, and with the body's own
- * error when that fails; destroying it destroys `body`.
- */
-export function checkedBody(body: Readable, expected: ExpectedBody): Readable {
-  const md5 = listedMd5Applies(body) ? expected.md5 : undefined;
-  const check = new BodyCheck({ key: expected.key, size: expected.size, md5 });
-  // A body that breaks off says only "aborted" or "ECONNRESET": name the object and how far it got. Registered
-  // before pipeline's own listener, so this error is the one the reader of `check` sees.
-  body.once("error", (error: Error) => {
-    if (error instanceof ProviderError) return;
-    const message = `object ${JSON.stringify(expected.key)}: body broke off after ${check.bytesPassed} of ${expected.size} bytes: ${error.message}`;
-    check.destroy(new ProviderError("Transient", message, { cause: error }));
-  });
-  // pipeline destroys each stream with the first error of either, so the reader of `check` sees it.
-  pipeline(body, check, () => undefined);
-  return check;
+  /**
+   * `error` as the fetch should report it: the body's own failure (a reset, a cut with Content-Length, which
+   * only say "aborted" or "ECONNRESET") becomes a Transient ProviderError naming the object and how far it got.
+   */
+  explain(error: unknown): unknown {
+    if (error !== this.bodyError || error instanceof ProviderError) return error;
+    const detail = error instanceof Error ? error.message : String(error);
+    return new ProviderError(
+      "Transient",
+      `object ${JSON.stringify(this.expected.key)}: body broke off after ${this.bytes} of ${this.expected.size} bytes: ${detail}`,
+      { cause: error },
+    );
+  }
 }
 
 function mismatch(

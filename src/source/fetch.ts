@@ -2,7 +2,7 @@
 import { setMaxListeners } from "node:events";
 import { ProviderError, type BucketProvider } from "../providers/types.js";
 import type { ContentCache } from "./content-cache.js";
-import { checkedBody } from "./body-check.js";
+import { BodyCheck } from "./body-check.js";
 import type { IndexEntry, ObjectIndex } from "./object-index.js";
 
 export interface FetchOptions {
@@ -72,17 +72,20 @@ async function download(
     const { key, etag, size } = entry;
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
+      let check: BodyCheck | undefined;
       try {
-        // Checked against the listing while it streams; a body that fails the check is never recorded.
-        const body = checkedBody(await provider.get(key, { etag, signal }), entry);
-        const bytes = await cache.put(key, etag, body, size);
+        const body = await provider.get(key, { etag, signal });
+        // Checked against the listing while it is written; a body that fails the check is never recorded.
+        check = new BodyCheck(body, entry);
+        const bytes = await cache.put(key, etag, body, size, check);
         stats.downloaded++;
         stats.bytesDownloaded += bytes;
         options.onObject?.({ key, bytes, cached: false });
         return;
-      } catch (error) {
+      } catch (caught) {
         // Aborted (spec.timeout, or another object failed): the reason says why, not the body's "aborted".
-        if (signal.aborted) throw signal.reason ?? error;
+        if (signal.aborted) throw signal.reason ?? caught;
+        const error = check ? check.explain(caught) : caught;
         const transient = !(error instanceof ProviderError) || error.kind === "Transient";
         if (!transient || attempt >= attempts) throw error;
         await backoff(attempt);

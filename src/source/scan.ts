@@ -1,6 +1,6 @@
 // List a prefix, apply .sourceignore and spec.ignore, check keys, and build the index.
 import type { BucketProvider, ObjectInfo } from "../providers/types.js";
-import { checkedBody } from "./body-check.js";
+import { BodyCheck } from "./body-check.js";
 import type { ContentCache } from "./content-cache.js";
 import { buildIgnoreFilter, type IgnoreLayer } from "./ignore-rules.js";
 import { ObjectIndex } from "./object-index.js";
@@ -86,7 +86,7 @@ async function readThroughCache(
   if (!(await cache.has(info.key, info.etag))) {
     try {
       const body = await provider.get(info.key, { etag: info.etag, signal });
-      await cache.put(info.key, info.etag, checkedBody(body, info), info.size);
+      await cache.put(info.key, info.etag, body, info.size, new BodyCheck(body, info));
     } finally {
       await cache.flush();
     }

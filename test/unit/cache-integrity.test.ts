@@ -1,10 +1,13 @@
 // The content cache never records a body of another size than listed, and forgets entries found damaged.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { ProviderError } from "../../src/providers/types.js";
+import { BodyCheck } from "../../src/source/body-check.js";
 import { ContentCache } from "../../src/source/content-cache.js";
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -60,4 +63,34 @@ void test("evict forgets an own-file entry and a pack entry; the file is removed
   assert.equal(await again.has("small", "e"), false);
   assert.equal(await again.has("big", "e"), false);
   assert.equal((await again.read("other", "e")).toString(), "xyz", "other entries are kept");
+});
+
+void test("put with a BodyCheck: one flipped byte is refused in a pack and in a file of its own, recorded nowhere", async (t) => {
+  const dir = await tempDir(t);
+  const cache = new ContentCache(dir, { packLimit: 100 });
+  for (const [key, length] of [["packed", 50] as const, ["own-file", 500] as const]) {
+    const good = Buffer.alloc(length, 7);
+    const bad = Buffer.from(good);
+    bad[length - 1] = 8;
+    const md5 = createHash("md5").update(good).digest("hex");
+    const body = Readable.from([bad]);
+    await assert.rejects(
+      cache.put(key, "e", body, length, new BodyCheck(body, { key, size: length, md5 })),
+      (error: unknown) =>
+        error instanceof ProviderError && error.kind === "Transient" && /MD5/.test(error.message),
+      key,
+    );
+    assert.equal(await cache.has(key, "e"), false, key);
+    const ok = Readable.from([good]);
+    assert.equal(
+      await cache.put(key, "e", ok, length, new BodyCheck(ok, { key, size: length, md5 })),
+      length,
+    );
+  }
+  await cache.flush();
+  assert.deepEqual(
+    (await readdir(dir)).filter((f) => f.startsWith(".tmp-")),
+    [],
+    "no temp file left by the refused own-file body",
+  );
 });
