@@ -83,13 +83,21 @@ async function readThroughCache(
   info: ObjectInfo,
   signal: AbortSignal | undefined,
 ): Promise<string> {
-  if (!(await cache.has(info.key, info.etag))) {
+  const download = async (): Promise<void> => {
     try {
       const body = await provider.get(info.key, { etag: info.etag, signal });
       await cache.put(info.key, info.etag, body, info.size, new BodyCheck(body, info));
     } finally {
       await cache.flush();
     }
+  };
+  if (!(await cache.has(info.key, info.etag))) await download();
+  try {
+    return (await cache.read(info.key, info.etag)).toString("utf8");
+  } catch {
+    // A damaged entry (its file shorter than the index, or gone): drop it and download it once more.
+    await cache.evict(info.key, info.etag);
+    await download();
+    return (await cache.read(info.key, info.etag)).toString("utf8");
   }
-  return (await cache.read(info.key, info.etag)).toString("utf8");
 }

@@ -84,3 +84,28 @@ void test("a cached big object truncated on disk after a good reconcile fails th
   const published = await publishedFiles(env, healed.status.artifact?.path ?? "");
   for (const [name, bytes] of Object.entries(files)) assert.ok(published.get(name)?.equals(bytes), name);
 });
+
+void test("a damaged cached .sourceignore (its file gone) is evicted and downloaded again in the same reconcile", async (t) => {
+  const env = await engineEnv(t);
+  const { root, files } = await bucketFolder(env);
+  await writeFile(path.join(root, ".sourceignore"), "*.bin\n");
+  const spec = { url: `file://${root}`, interval: "5m" };
+  const good = await env.sync(spec);
+  assert.equal(good.outcome, "stored", good.error?.message);
+  const ignore = (await listed(root)).get(".sourceignore") as ObjectInfo;
+  const cache = new ContentCache(path.join(env.dir, "cache", "default", "bucket"));
+  await cache.open();
+  await rm(cache.locate(".sourceignore", ignore.etag).file); // the pack holding it: disk damage
+  await rm(env.store.absolute(good.status.artifact?.path ?? "")); // so the next reconcile builds again
+
+  const healed = await env.sync(spec, good.status);
+  assert.equal(healed.outcome, "stored", healed.error?.message);
+  const published = await publishedFiles(env, healed.status.artifact?.path ?? "");
+  assert.deepEqual(
+    [...published.keys()].sort(),
+    [".sourceignore", "small.yaml"],
+    "the .sourceignore was read again and applied: *.bin left out",
+  );
+  assert.equal(published.get(".sourceignore")?.toString(), "*.bin\n");
+  assert.ok(published.get("small.yaml")?.equals(files["small.yaml"] as Buffer));
+});
