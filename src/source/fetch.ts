@@ -7,7 +7,7 @@ import type { IndexEntry, ObjectIndex } from "./object-index.js";
 
 export interface FetchOptions {
   concurrency: number;
-  /** Attempts per object for transient failures (network, object changed mid-fetch). */
+  /** Attempts per object for transient failures (network, object changed mid-fetch, a body failing its check). */
   attempts?: number;
   signal?: AbortSignal;
   onObject?: (event: { key: string; bytes: number; cached: boolean }) => void;
