@@ -101,7 +101,8 @@ const STORED_IN_FLIGHT = 4;
 /**
  * Writes `entries` as a gzip'd tar to `outPath`: entries sorted by name (UTF-8 bytes), parent directories
  * added before their first file, mtime 0, uid/gid 0, fixed modes, no owner names, no symlinks.
- * Names must already be safe relative paths (see source/safe-key). Fails if a file's size changed.
+ * Names must already be safe relative paths (see source/safe-key). Fails with ArchiveSourceError if a file is
+ * missing or shorter than its entry.
  *
  * The tar bytes are exactly tar-stream's ustar encoding (PAX `path` records for names that ustar cannot hold).
  * They are cut into segments at content-defined points (a cut after a file depends only on its name and size,
@@ -638,10 +639,16 @@ class BatchWriter {
 
   /**
    * Copies `entry.size` bytes of the file, then the block padding, yielding each batch as it fills (so a big file
-   * is never all in memory). Throws if the file is not that size.
+   * is never all in memory). Throws ArchiveSourceError if the file is missing or not that size.
    */
   *file(entry: ArchiveEntry): Generator<Batch> {
-    const { fd, size } = this.openFile(entry.file);
+    let opened: { fd: number; size: number };
+    try {
+      opened = this.openFile(entry.file);
+    } catch (error) {
+      throw (error as NodeJS.ErrnoException).code === "ENOENT" ? missingError(entry, error) : error;
+    }
+    const { fd, size } = opened;
     const start = entry.offset ?? 0;
     const fits = entry.offset === undefined ? size === entry.size : start + entry.size <= size;
     if (!fits) throw sizeError(entry, size - start);
@@ -731,9 +738,36 @@ class BatchWriter {
   }
 }
 
-function sizeError(entry: ArchiveEntry, actual: number): Error {
-  return new Error(
+/**
+ * An entry's source bytes are not what the entry says (shorter, or the file is gone): the archive is not written.
+ * Carries the entry's name and contentId so the caller can drop the damaged source (a cache entry) and fetch again.
+ */
+export class ArchiveSourceError extends Error {
+  override readonly name = "ArchiveSourceError";
+  constructor(
+    readonly entryName: string,
+    readonly contentId: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function sizeError(entry: ArchiveEntry, actual: number): ArchiveSourceError {
+  return new ArchiveSourceError(
+    entry.name,
+    entry.contentId,
     `archive entry ${JSON.stringify(entry.name)}: expected ${entry.size} bytes in ${entry.file}, found ${actual}`,
+  );
+}
+
+function missingError(entry: ArchiveEntry, cause: unknown): ArchiveSourceError {
+  return new ArchiveSourceError(
+    entry.name,
+    entry.contentId,
+    `archive entry ${JSON.stringify(entry.name)}: ${entry.file} does not exist`,
+    { cause },
   );
 }
 

@@ -5,7 +5,13 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { normalizeSpec, type BucketSpec } from "../api/normalize.js";
 import { Reason, type Artifact, type BucketStatus } from "../api/status.js";
-import { writeTarGz, type ArchiveEntry, type ArchiveResult, type SegmentIndex } from "../artifact/tarball.js";
+import {
+  ArchiveSourceError,
+  writeTarGz,
+  type ArchiveEntry,
+  type ArchiveResult,
+  type SegmentIndex,
+} from "../artifact/tarball.js";
 import { resolveConnection, type ConnectionConfig } from "../credentials/resolve.js";
 import type { SecretReader } from "../credentials/secret.js";
 import { createProvider, type ProviderTuning } from "../providers/index.js";
@@ -222,6 +228,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     );
     return finish({ outcome: "stored", status, events, spec });
   } catch (error) {
+    if (error instanceof ArchiveSourceError) await evictDamaged(cache, error, log);
     const rerr = toReconcileError(error, stage);
     log.warn({ reason: rerr.reason }, rerr.message);
     status = failed(status, {
@@ -244,6 +251,21 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
       stats.getRequests = provider.requests.get;
       provider.close();
     }
+  }
+}
+
+/** Self-healing: a cached object found damaged while archiving is dropped, so the next reconcile fetches it. */
+async function evictDamaged(cache: ContentCache, error: ArchiveSourceError, log: Logger): Promise<void> {
+  if (error.contentId === undefined) return;
+  try {
+    await cache.evict(error.entryName, error.contentId);
+    await cache.flush();
+    log.warn(
+      { key: error.entryName },
+      "damaged content cache entry dropped; the next reconcile downloads it again",
+    );
+  } catch (evictError) {
+    log.warn({ key: error.entryName, err: evictError }, "could not drop a damaged content cache entry");
   }
 }
 

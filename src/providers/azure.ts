@@ -22,6 +22,7 @@ import type { TransportOptions } from "../credentials/transport.js";
 import { buildAgents } from "../net/agents.js";
 import { describeNetworkError } from "../net/network-errors.js";
 import {
+  md5FromBase64,
   ProviderError,
   unquoteEtag,
   type BucketProvider,
@@ -92,6 +93,9 @@ export function createAzureProvider(config: AzureConnection, tuning: ProviderTun
               lastModified: blob.properties.lastModified,
             };
             if (blob.versionId !== undefined) info.versionId = blob.versionId;
+            // Blobs committed from blocks often have no Content-MD5: they are checked for size only.
+            const md5 = md5FromBase64(blob.properties.contentMD5);
+            if (md5 !== undefined) info.md5 = md5;
             yield info;
           }
           if (!page.value.continuationToken) break;

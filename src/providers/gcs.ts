@@ -12,6 +12,7 @@ import type { ConnectionConfig } from "../credentials/resolve.js";
 import { buildAgents, type Agents } from "../net/agents.js";
 import { endpointUrl } from "./s3.js";
 import {
+  md5FromBase64,
   ProviderError,
   unquoteEtag,
   type BucketProvider,
@@ -237,6 +238,9 @@ function toInfo(file: File): ObjectInfo {
   const info: ObjectInfo = { key: file.name, etag: indexEtag(m, generation), size: Number(m.size ?? 0) };
   if (m.updated) info.lastModified = new Date(m.updated);
   if (generation !== undefined) info.versionId = generation;
+  // Composite objects have no md5Hash (only crc32c): they are checked for size only.
+  const md5 = md5FromBase64(m.md5Hash);
+  if (md5 !== undefined) info.md5 = md5;
   return info;
 }
 

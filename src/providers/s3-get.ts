@@ -9,6 +9,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@smithy/core/checksum";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { XMLParser } from "fast-xml-parser";
+import { markListedMd5Void } from "./types.js";
 
 const xml = new XMLParser({ parseTagValue: false });
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -84,9 +85,23 @@ export function createFastGet(options: FastGetOptions): FastGet {
       req.on("error", reject);
       req.end();
     });
-    if (response.statusCode === 200) return response;
+    if (response.statusCode === 200) {
+      const sse = response.headers["x-amz-server-side-encryption"];
+      const customer = response.headers["x-amz-server-side-encryption-customer-algorithm"];
+      return etagIsNotMd5(
+        typeof sse === "string" ? sse : undefined,
+        typeof customer === "string" ? customer : undefined,
+      )
+        ? markListedMd5Void(response)
+        : response;
+    }
     throw await responseError(response);
   };
+}
+
+/** The ETag of an SSE-KMS (also dual-layer) or SSE-C object is not the MD5 of its content, even when single-part. */
+export function etagIsNotMd5(encryption: string | undefined, customerAlgorithm: string | undefined): boolean {
+  return customerAlgorithm !== undefined || (encryption?.startsWith("aws:kms") ?? false);
 }
 
 async function responseError(response: IncomingMessage): Promise<S3ServiceException> {

@@ -10,6 +10,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import {
+  markListedMd5Void,
+  md5FromEtag,
   ProviderError,
   unquoteEtag,
   type BucketProvider,
@@ -20,7 +22,7 @@ import {
 import type { ConnectionConfig } from "../credentials/resolve.js";
 import { CredentialsError } from "../credentials/secret.js";
 import { buildAgents, type Agents } from "../net/agents.js";
-import { createFastGet } from "./s3-get.js";
+import { createFastGet, etagIsNotMd5 } from "./s3-get.js";
 import { describeNetworkError } from "../net/network-errors.js";
 
 export type S3Connection = Extract<ConnectionConfig, { kind: "s3" }>;
@@ -104,7 +106,10 @@ export function createS3Provider(config: S3Connection, tuning: ProviderTuning): 
           }),
           { abortSignal: options.signal },
         );
-        return out.Body as Readable;
+        const body = out.Body as Readable;
+        return etagIsNotMd5(out.ServerSideEncryption, out.SSECustomerAlgorithm)
+          ? markListedMd5Void(body)
+          : body;
       } catch (error) {
         throw classify(error, `get s3://${Bucket}/${key}`, endpointLabel);
       }
@@ -145,6 +150,8 @@ export function endpointUrl(endpoint: string, insecure: boolean): string {
 function toInfo(o: { Key?: string; ETag?: string; Size?: number; LastModified?: Date }): ObjectInfo {
   const info: ObjectInfo = { key: o.Key ?? "", etag: unquoteEtag(o.ETag ?? ""), size: o.Size ?? 0 };
   if (o.LastModified) info.lastModified = o.LastModified;
+  const md5 = md5FromEtag(info.etag);
+  if (md5 !== undefined) info.md5 = md5;
   return info;
 }
 

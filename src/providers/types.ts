@@ -9,6 +9,11 @@ export interface ObjectInfo {
   size: number;
   lastModified?: Date;
   versionId?: string;
+  /**
+   * Lowercase hex MD5 of the body when the listing gives one (S3 single-part ETag, GCS md5Hash, Azure
+   * Content-MD5): the fetch checks each body against it while streaming.
+   */
+  md5?: string;
 }
 
 export interface GetOptions {
@@ -58,4 +63,33 @@ export class ProviderError extends Error {
 /** Removes the quotes S3 and Azure put around etags so every provider indexes the same form. */
 export function unquoteEtag(etag: string): string {
   return etag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+}
+
+/** Lowercase hex MD5 of `etag` when it is one: a single-part S3 ETag (32 hex digits, no "-N" part count). */
+export function md5FromEtag(etag: string): string | undefined {
+  if (!/^[0-9a-fA-F]{32}$/.test(etag)) return undefined;
+  return /[A-F]/.test(etag) ? etag.toLowerCase() : etag; // the same string: no copy per listed object
+}
+
+/** Lowercase hex of a base64 digest as GCS and Azure list them; undefined for anything that is not 16 bytes. */
+export function md5FromBase64(value: string | Uint8Array | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const bytes = typeof value === "string" ? Buffer.from(value, "base64") : Buffer.from(value);
+  return bytes.length === 16 ? bytes.toString("hex") : undefined;
+}
+
+const listedMd5Void = new WeakSet<Readable>();
+
+/**
+ * Marks a body whose listed MD5 does not describe its bytes, as the provider learnt from the response (an S3
+ * SSE-KMS or SSE-C object's ETag is not the MD5 of its content). Returns `body`.
+ */
+export function markListedMd5Void(body: Readable): Readable {
+  listedMd5Void.add(body);
+  return body;
+}
+
+/** Whether a body returned by `get` may be checked against the MD5 of its listing (see markListedMd5Void). */
+export function listedMd5Applies(body: Readable): boolean {
+  return !listedMd5Void.has(body);
 }

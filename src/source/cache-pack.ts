@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import type { BodyCheck } from "./body-check.js";
 
 export const PACK_PREFIX = "pack-";
 export const PACK_SUFFIX = ".bin";
@@ -29,14 +30,15 @@ export class PackWriter {
 
   /**
    * Streams `body` into a fresh range of exactly `size` bytes and returns its offset. Fails if the body is longer
-   * or shorter than `size` (the range is then garbage, reclaimed by compaction).
+   * or shorter than `size`, or `check` fails (the range is then garbage, reclaimed by compaction).
    */
-  async append(body: Readable, size: number): Promise<number> {
+  async append(body: Readable, size: number, check?: BodyCheck): Promise<number> {
     const offset = this.size;
     this.size += size;
     this.written = true;
     let position = 0;
     for await (const chunk of body as AsyncIterable<Buffer>) {
+      check?.update(chunk);
       if (position + chunk.length > size) {
         body.destroy();
         throw sizeMismatch(size, `more than ${size}`);
@@ -44,6 +46,7 @@ export class PackWriter {
       await this.fh.write(chunk, 0, chunk.length, offset + position);
       position += chunk.length;
     }
+    check?.end();
     if (position !== size) throw sizeMismatch(size, String(position));
     return offset;
   }

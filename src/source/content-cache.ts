@@ -6,6 +6,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "nod
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { BodyCheck } from "./body-check.js";
 import { PackWriter } from "./cache-pack.js";
 
 /** Where one cached object's bytes are: `size` bytes at `offset` of `file`. */
@@ -78,15 +79,17 @@ export class ContentCache {
   }
 
   /**
-   * Streams a body into the cache; returns the bytes written. With the listed `size`, a small object is written
-   * into a pack and must have exactly that size. Fails (and records nothing) if the stream fails.
+   * Streams a body into the cache; returns the bytes written. With the listed `size`, the body must have exactly
+   * that size (a small object is written into a pack, a big one into a file of its own). Fails, and records
+   * nothing, if the stream fails or has another size. `check` sees every chunk as it is written, and its `end`
+   * is called before anything is recorded: its errors fail the put.
    */
-  async put(key: string, etag: string, body: Readable, size?: number): Promise<number> {
+  async put(key: string, etag: string, body: Readable, size?: number, check?: BodyCheck): Promise<number> {
     const entries = await this.load();
     const name = entryName(key, etag);
     if (size !== undefined && size <= this.packLimit) {
       const writer = await this.packWriter();
-      const offset = await writer.append(body, size);
+      const offset = await writer.append(body, size, check);
       entries.set(name, { pack: writer.id, offset, size });
       this.dirty = true;
       return size;
@@ -94,7 +97,12 @@ export class ContentCache {
     const tmp = path.join(this.dir, `.tmp-${randomBytes(8).toString("hex")}`);
     const out = createWriteStream(tmp);
     try {
-      await pipeline(body, out);
+      if (check) await pipeline(body, checked(check), out);
+      else await pipeline(body, out);
+      // A body cut short can end cleanly (no Content-Length): what arrived must not be taken for the object.
+      if (size !== undefined && out.bytesWritten !== size) {
+        throw new Error(`object body has ${out.bytesWritten} bytes, the listing said ${size}`);
+      }
       await rename(tmp, path.join(this.dir, name));
     } catch (error) {
       await rm(tmp, { force: true });
@@ -103,6 +111,20 @@ export class ContentCache {
     entries.set(name, { pack: undefined, offset: 0, size: out.bytesWritten });
     this.dirty = true;
     return out.bytesWritten;
+  }
+
+  /**
+   * Forgets one cached object (an entry found damaged, e.g. shorter than its index): the next fetch downloads it
+   * again. Its own file is removed; bytes in a pack are reclaimed by compaction. Saved by the next `flush`.
+   */
+  async evict(key: string, etag: string): Promise<void> {
+    const entries = await this.load();
+    const name = entryName(key, etag);
+    const entry = entries.get(name);
+    if (!entry) return;
+    entries.delete(name);
+    this.dirty = true;
+    if (!entry.pack) await rm(path.join(this.dir, name), { force: true });
   }
 
   /** Where a cached object's bytes are. Throws if `open` was not awaited or the object is not cached. */
@@ -244,6 +266,17 @@ async function legacyEntries(dir: string): Promise<Map<string, Entry>> {
     entries.set(name, { pack: undefined, offset: 0, size: (await stat(path.join(dir, name))).size });
   }
   return entries;
+}
+
+/** A pipeline stage handing every chunk to `check` (per big object: its cost per call does not matter). */
+function checked(check: BodyCheck): (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
+  return async function* (source) {
+    for await (const chunk of source) {
+      check.update(chunk);
+      yield chunk;
+    }
+    check.end();
+  };
 }
 
 function entryName(key: string, etag: string): string {

@@ -2,11 +2,12 @@
 import { setMaxListeners } from "node:events";
 import { ProviderError, type BucketProvider } from "../providers/types.js";
 import type { ContentCache } from "./content-cache.js";
-import type { ObjectIndex } from "./object-index.js";
+import { BodyCheck } from "./body-check.js";
+import type { IndexEntry, ObjectIndex } from "./object-index.js";
 
 export interface FetchOptions {
   concurrency: number;
-  /** Attempts per object for transient failures (network, object changed mid-fetch). */
+  /** Attempts per object for transient failures (network, object changed mid-fetch, a body failing its check). */
   attempts?: number;
   signal?: AbortSignal;
   onObject?: (event: { key: string; bytes: number; cached: boolean }) => void;
@@ -33,7 +34,7 @@ export async function fetchIndex(
   const stats: FetchStats = { downloaded: 0, cacheHits: 0, bytesDownloaded: 0 };
 
   // Cached objects cost a set lookup each; only the missing ones get a download task.
-  const missing: { key: string; etag: string; size: number }[] = [];
+  const missing: IndexEntry[] = [];
   for (const e of index.entries) {
     if (await cache.has(e.key, e.etag)) {
       stats.cacheHits++;
@@ -52,7 +53,7 @@ export async function fetchIndex(
 }
 
 async function download(
-  missing: readonly { key: string; etag: string; size: number }[],
+  missing: readonly IndexEntry[],
   provider: BucketProvider,
   cache: ContentCache,
   options: FetchOptions,
@@ -67,19 +68,26 @@ async function download(
   // Every in-flight GET listens on `signal`; without this Node warns of a listener leak above 10 parallel downloads.
   setMaxListeners(concurrency * 2 + 10, signal);
 
-  const fetchOne = async (key: string, etag: string, size: number): Promise<void> => {
+  const fetchOne = async (entry: IndexEntry): Promise<void> => {
+    const { key, etag, size } = entry;
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
+      let check: BodyCheck | undefined;
       try {
         const body = await provider.get(key, { etag, signal });
-        const bytes = await cache.put(key, etag, body, size);
+        // Checked against the listing while it is written; a body that fails the check is never recorded.
+        check = new BodyCheck(body, entry);
+        const bytes = await cache.put(key, etag, body, size, check);
         stats.downloaded++;
         stats.bytesDownloaded += bytes;
         options.onObject?.({ key, bytes, cached: false });
         return;
-      } catch (error) {
+      } catch (caught) {
+        // Aborted (spec.timeout, or another object failed): the reason says why, not the body's "aborted".
+        if (signal.aborted) throw signal.reason ?? caught;
+        const error = check ? check.explain(caught) : caught;
         const transient = !(error instanceof ProviderError) || error.kind === "Transient";
-        if (!transient || attempt >= attempts || signal.aborted) throw error;
+        if (!transient || attempt >= attempts) throw error;
         await backoff(attempt);
       }
     }
@@ -91,8 +99,7 @@ async function download(
   const worker = async (): Promise<void> => {
     try {
       while (next < missing.length && !controller.signal.aborted) {
-        const e = missing[next++] as { key: string; etag: string; size: number };
-        await fetchOne(e.key, e.etag, e.size);
+        await fetchOne(missing[next++] as IndexEntry);
       }
     } catch (error) {
       failure ??= { error };

@@ -5,6 +5,8 @@ export interface IndexEntry {
   key: string;
   etag: string;
   size: number;
+  /** The listed MD5 of the body (ObjectInfo.md5), checked when it is fetched. */
+  md5?: string | undefined;
 }
 
 export interface IndexDiff {

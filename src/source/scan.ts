@@ -1,5 +1,6 @@
 // List a prefix, apply .sourceignore and spec.ignore, check keys, and build the index.
 import type { BucketProvider, ObjectInfo } from "../providers/types.js";
+import { BodyCheck } from "./body-check.js";
 import type { ContentCache } from "./content-cache.js";
 import { buildIgnoreFilter, type IgnoreLayer } from "./ignore-rules.js";
 import { ObjectIndex } from "./object-index.js";
@@ -63,7 +64,7 @@ export async function scanBucket(
   const isIgnored = buildIgnoreFilter(layers);
   const kept = objects.filter((o) => !isIgnored(o.key));
   for (const o of kept) assertSafeKey(o.key);
-  const index = new ObjectIndex(kept.map((o) => ({ key: o.key, etag: o.etag, size: o.size })));
+  const index = new ObjectIndex(kept.map((o) => ({ key: o.key, etag: o.etag, size: o.size, md5: o.md5 })));
   return { index, listed: objects.length, ignored: objects.length - kept.length, ignoreFiles };
 }
 
@@ -82,17 +83,21 @@ async function readThroughCache(
   info: ObjectInfo,
   signal: AbortSignal | undefined,
 ): Promise<string> {
-  if (!(await cache.has(info.key, info.etag))) {
+  const download = async (): Promise<void> => {
     try {
-      await cache.put(
-        info.key,
-        info.etag,
-        await provider.get(info.key, { etag: info.etag, signal }),
-        info.size,
-      );
+      const body = await provider.get(info.key, { etag: info.etag, signal });
+      await cache.put(info.key, info.etag, body, info.size, new BodyCheck(body, info));
     } finally {
       await cache.flush();
     }
+  };
+  if (!(await cache.has(info.key, info.etag))) await download();
+  try {
+    return (await cache.read(info.key, info.etag)).toString("utf8");
+  } catch {
+    // A damaged entry (its file shorter than the index, or gone): drop it and download it once more.
+    await cache.evict(info.key, info.etag);
+    await download();
+    return (await cache.read(info.key, info.etag)).toString("utf8");
   }
-  return (await cache.read(info.key, info.etag)).toString("utf8");
 }
