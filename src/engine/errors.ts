@@ -3,6 +3,7 @@ import { SpecError } from "../api/errors.js";
 import { ConditionType, Reason } from "../api/status.js";
 import { CredentialsError } from "../credentials/secret.js";
 import { ProviderError } from "../providers/types.js";
+import { KeyConflictError } from "../source/key-set.js";
 import { UnsafeKeyError } from "../source/safe-key.js";
 
 /** stall: the spec must change first; retry: try again after a backoff. */
@@ -45,7 +46,7 @@ export function toReconcileError(error: unknown, stage: "source" | "storage"): R
     const reason = error.kind === "Unauthorized" ? Reason.AuthenticationFailed : Reason.BucketOperationFailed;
     return new ReconcileError(ConditionType.FetchFailed, reason, "retry", message, { cause: error });
   }
-  if (error instanceof UnsafeKeyError) {
+  if (error instanceof UnsafeKeyError || error instanceof KeyConflictError) {
     return new ReconcileError(ConditionType.FetchFailed, Reason.InvalidPath, "retry", message, {
       cause: error,
     });

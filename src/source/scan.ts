@@ -3,6 +3,7 @@ import type { BucketProvider, ObjectInfo } from "../providers/types.js";
 import type { ContentCache } from "./content-cache.js";
 import { buildIgnoreFilter, type IgnoreLayer } from "./ignore-rules.js";
 import { ObjectIndex } from "./object-index.js";
+import { assertNoKeyConflicts } from "./key-set.js";
 import { assertSafeKey } from "./safe-key.js";
 
 export const SOURCE_IGNORE = ".sourceignore";
@@ -25,7 +26,8 @@ export interface ScanResult {
 /**
  * Builds the index of what the Bucket publishes. `.sourceignore` is read from the bucket root (as Flux does, even
  * with a prefix) and from the prefix's folder; both are fetched through the cache, so an unchanged one costs no GET.
- * Throws UnsafeKeyError for a published key that could leave the artifact, ProviderError for listing failures.
+ * Throws UnsafeKeyError for a published key that could leave the artifact, KeyConflictError for keys that cannot all
+ * be extracted (a file that is also a folder, NFC/NFD twins), ProviderError for listing failures.
  */
 export async function scanBucket(
   provider: BucketProvider,
@@ -64,6 +66,7 @@ export async function scanBucket(
   const kept = objects.filter((o) => !isIgnored(o.key));
   for (const o of kept) assertSafeKey(o.key);
   const index = new ObjectIndex(kept.map((o) => ({ key: o.key, etag: o.etag, size: o.size })));
+  assertNoKeyConflicts(index);
   return { index, listed: objects.length, ignored: objects.length - kept.length, ignoreFiles };
 }
 
