@@ -4,6 +4,7 @@ import { ConditionType, Reason } from "../api/status.js";
 import { CredentialsError } from "../credentials/secret.js";
 import { ProviderError } from "../providers/types.js";
 import { KeyConflictError } from "../source/key-set.js";
+import { LimitExceededError } from "../source/limits.js";
 import { UnsafeKeyError } from "../source/safe-key.js";
 
 /** stall: the spec must change first; retry: try again after a backoff. */
@@ -51,6 +52,12 @@ export function toReconcileError(error: unknown, stage: "source" | "storage"): R
       cause: error,
     });
   }
+  if (error instanceof LimitExceededError) {
+    // The bucket may shrink, or the limit be raised: retried at the normal backoff, like InvalidPath.
+    return new ReconcileError(ConditionType.FetchFailed, Reason.LimitExceeded, "retry", message, {
+      cause: error,
+    });
+  }
   if (stage === "storage") {
     return new ReconcileError(
       ConditionType.StorageOperationFailed,
@@ -67,7 +74,9 @@ export function toReconcileError(error: unknown, stage: "source" | "storage"): R
     ConditionType.FetchFailed,
     Reason.BucketOperationFailed,
     "retry",
-    timedOut ? `timed out: ${message} (raise spec.timeout if the bucket is large)` : message,
+    timedOut
+      ? `timed out: ${message} (raise spec.timeout, or bucketops fetch --timeout, if the bucket is large)`
+      : message,
     { cause: error },
   );
 }
