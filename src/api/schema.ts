@@ -1,7 +1,7 @@
 // The Bucket API as zod schemas: the one source of truth for TypeScript types, validation and (later) the CRD.
 import { z } from "zod";
 import { DURATION_PATTERN } from "./duration.js";
-import { parseByteQuantity, QUANTITY_PATTERN } from "./quantity.js";
+import { parseByteQuantity } from "./quantity.js";
 
 export const GROUP = "source.toolkit.fluxcd.io";
 export const API_VERSIONS = [`${GROUP}/v1`, `${GROUP}/v1beta2`] as const;

@@ -74,8 +74,7 @@ export function assertNoKeyConflicts(index: KeySet): void {
   if (conflicts.length > 0) throw new KeyConflictError(conflicts);
 }
 
-// eslint-disable-next-line no-control-regex -- any non-ASCII character
-const NON_ASCII = /[^\u0000-\u007f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 function describe(conflict: KeyConflict): string {
   if (conflict.kind === "file-folder") {
@@ -94,7 +93,7 @@ function describe(conflict: KeyConflict): string {
 /** JSON string form with every non-ASCII character escaped, so NFC/NFD twins look different in the message. */
 function escaped(key: string): string {
   return JSON.stringify(key).replace(
-    /[^\u0000-\u007f]/g,
+    /[\u0080-\uffff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }

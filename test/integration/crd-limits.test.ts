@@ -77,7 +77,7 @@ test("the API server refuses spec.limits that are not quantities, and maxObjects
     ["limits-gb", "{maxObjectSize: 1GB}", "spec.limits.maxObjectSize"],
     ["limits-neg", '{maxTotalSize: "-1"}', "spec.limits.maxTotalSize"],
     ["limits-zero", "{maxObjects: 0}", "spec.limits.maxObjects"],
-  ]) {
+  ] as const) {
     const file = path.join(kube.dir, `${name}.yaml`);
     await writeFile(file, bucketYaml(name, limits));
     const result = await kubectl("apply", "-f", file);
