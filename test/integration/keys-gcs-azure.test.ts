@@ -37,6 +37,8 @@ interface Backend {
   secret?: SecretData;
   /** The odd keys the server can list. */
   oddKeys: readonly string[];
+  /** A key with a control character the server can list. */
+  controlKey: string;
 }
 
 const ODD_KEYS = [
@@ -60,6 +62,7 @@ const BACKENDS: Backend[] = [
         keys.map((k) => [k, `body of ${k}`]),
       );
     },
+    controlKey: "ctl/\x01start.yaml",
     oddKeys: ["ctl/\x01start.yaml", "ctl/esc\x1b[31m.yaml", ...ODD_KEYS],
     spec: (bucket, ignore) => ({
       provider: "gcp",
@@ -81,7 +84,8 @@ const BACKENDS: Backend[] = [
     },
     // Azurite answers a listing holding \x01 or \x1b with HTTP 500 (Azure itself sends such names Encoded="true",
     // which @azure/storage-blob decodes), so those two are left out here.
-    oddKeys: ODD_KEYS,
+    controlKey: "ctl/cr\r.yaml",
+    oddKeys: [...ODD_KEYS, "ctl/cr\r.yaml"], // Azurite sends the CR as "&#xD;", which the SDK leaves as it is
     spec: (bucket, ignore) => ({
       provider: "azure",
       bucketName: bucket,
@@ -103,7 +107,7 @@ async function makeEnv(t: TestContext, backend: Backend): Promise<EngineEnv> {
 }
 
 for (const backend of BACKENDS) {
-  test(`${backend.name}: the listing returns keys with tab, space, +, %, XML markup, non-ASCII (and on GCS \\x01, \\x1b) exactly as uploaded, and each GET returns its body`, async () => {
+  test(`${backend.name}: the listing returns keys with tab, space, +, %, XML markup, non-ASCII (GCS also \\x01, \\x1b; Azure also CR) exactly as uploaded, and each GET returns its body`, async () => {
     const bucket = "keys-listing";
     await backend.seed(bucket, backend.oddKeys);
     const spec = normalizeSpec(backend.spec(bucket));
@@ -119,6 +123,18 @@ for (const backend of BACKENDS) {
     } finally {
       provider.close();
     }
+  });
+
+  test(`${backend.name}: a key with a control character fails with InvalidPath naming it escaped, not "object not found"`, async (t) => {
+    const env = await makeEnv(t, backend);
+    const bucket = "keys-control";
+    await backend.seed(bucket, [backend.controlKey, "ok.yaml"]);
+    const result = await env.sync(backend.spec(bucket));
+    const message = assertFailed(result, "InvalidPath");
+    t.diagnostic(message);
+    assert.ok(message.includes(JSON.stringify(backend.controlKey)), message);
+    assert.match(message, /control character U\+00/);
+    assert.equal(result.stats.getRequests, 0);
   });
 
   test(`${backend.name}: x and x/y.yaml fail with InvalidPath naming both, nothing downloaded; excluding the folder x/ publishes the rest`, async (t) => {
