@@ -1,6 +1,7 @@
 // The Bucket CRD, generated from the zod schemas: one source of truth for types, validation and the API server.
 import { stringify } from "yaml";
 import { z } from "zod";
+import { QUANTITY_PATTERN } from "./quantity.js";
 import { API_VERSIONS, BucketSpecInput, GROUP } from "./schema.js";
 import { BucketStatusSchema } from "./status.js";
 
@@ -52,6 +53,18 @@ export function bucketCrd(): JsonSchema {
   props.url = { ...props.url, pattern: URL_PATTERN };
   // No default for provider: with `url` the provider follows the scheme (the engine defaults to generic).
   props.timeout = { ...props.timeout, default: "60s" };
+  const limits = props.limits?.properties as Record<string, JsonSchema> | undefined;
+  for (const field of ["maxObjectSize", "maxTotalSize"]) {
+    // A Kubernetes quantity field: an integer or a string (the pattern applies to strings), as controller-gen writes.
+    if (limits?.[field]) {
+      limits[field] = {
+        description: limits[field].description,
+        anyOf: [{ type: "integer" }, { type: "string" }],
+        pattern: QUANTITY_PATTERN,
+        "x-kubernetes-int-or-string": true,
+      };
+    }
+  }
   spec["x-kubernetes-validations"] = SPEC_RULES;
   const status = toStructural(z.toJSONSchema(BucketStatusSchema, { target: "openapi-3.0", io: "input" }));
   const statusProps = status.properties as Record<string, JsonSchema>;

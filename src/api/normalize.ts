@@ -1,6 +1,8 @@
 // One normalized BucketSpec from the long form, the `url` shorthand, v1 or v1beta2.
 import { parseDuration } from "./duration.js";
 import { SpecError } from "./errors.js";
+import type { Limits } from "./limits.js";
+import { parseByteQuantity } from "./quantity.js";
 import { BucketSpecInput, formatIssues } from "./schema.js";
 import { parseBucketUrl, type ResolvedProvider } from "./url.js";
 
@@ -26,6 +28,8 @@ export interface BucketSpec {
   timeoutMs: number;
   ignore?: string;
   suspend: boolean;
+  /** spec.limits in bytes and objects; the engine bounds each by the runtime's limit. */
+  limits?: Partial<Limits>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -85,6 +89,7 @@ export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): Bu
     timeoutMs: input.timeout === undefined ? DEFAULT_TIMEOUT_MS : durationMs(input.timeout, "timeout"),
     ignore: input.ignore,
     suspend: input.suspend ?? false,
+    limits: input.limits && normalizeLimits(input.limits),
   });
 }
 
@@ -145,6 +150,16 @@ function durationMs(text: string, field: string): number {
   if (ms === undefined || ms <= 0)
     throw new SpecError(`spec.${field}: must be a positive Go duration such as 5m0s`);
   return ms;
+}
+
+function normalizeLimits(input: NonNullable<BucketSpecInput["limits"]>): Partial<Limits> {
+  const bytes = (v: string | number | undefined): number | undefined =>
+    v === undefined ? undefined : parseByteQuantity(v); // the schema has checked it parses
+  return dropUndefined({
+    maxObjectSize: bytes(input.maxObjectSize),
+    maxTotalSize: bytes(input.maxTotalSize),
+    maxObjects: input.maxObjects,
+  });
 }
 
 function dropUndefined<T extends object>(value: T): T {

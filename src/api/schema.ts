@@ -1,6 +1,7 @@
 // The Bucket API as zod schemas: the one source of truth for TypeScript types, validation and (later) the CRD.
 import { z } from "zod";
 import { DURATION_PATTERN } from "./duration.js";
+import { parseByteQuantity } from "./quantity.js";
 
 export const GROUP = "source.toolkit.fluxcd.io";
 export const API_VERSIONS = [`${GROUP}/v1`, `${GROUP}/v1beta2`] as const;
@@ -8,6 +9,23 @@ export const PROVIDERS = ["generic", "aws", "gcp", "azure"] as const;
 
 const durationMessage = "must be a Go duration such as 30s, 5m0s or 1h30m (units ms, s, m, h)";
 const duration = z.string().regex(new RegExp(DURATION_PATTERN), { error: durationMessage });
+
+const quantityMessage = 'must be a byte size: a whole number or a quantity such as "512Mi", "10Gi" or "1G"';
+const byteSize = z
+  .union([z.number(), z.string()], { error: quantityMessage })
+  .refine((v) => parseByteQuantity(v) !== undefined, { error: quantityMessage });
+
+/** spec.limits: each bounded by the runtime's own limit (flags of run, controller and fetch). */
+export const LimitsSpec = z.strictObject({
+  maxObjectSize: byteSize.optional().describe("Largest object, e.g. 1Gi; default and ceiling: the runtime's"),
+  maxTotalSize: byteSize.optional().describe("Sum of the published objects' sizes, e.g. 10Gi"),
+  maxObjects: z
+    .number()
+    .int({ error: "must be a whole number of 1 or more" })
+    .min(1, { error: "must be a whole number of 1 or more" })
+    .optional()
+    .describe("Number of published objects"),
+});
 
 /** A reference to a Secret in the Bucket's own namespace. */
 export const LocalObjectReference = z.strictObject({
@@ -46,6 +64,9 @@ export const BucketSpecInput = z.strictObject({
   timeout: duration.optional(),
   ignore: z.string().optional(),
   suspend: z.boolean().optional(),
+  limits: LimitsSpec.optional().describe(
+    "Limits checked after the listing, before any download; exceeding one fails with LimitExceeded",
+  ),
   accessFrom: z.unknown().optional().describe("v1beta2 only; accepted and ignored"),
 });
 export type BucketSpecInput = z.infer<typeof BucketSpecInput>;

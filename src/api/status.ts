@@ -61,6 +61,8 @@ export const Reason = {
   ArchiveOperationFailed: "ArchiveOperationFailed",
   StatOperationFailed: "StatOperationFailed",
   InvalidPath: "InvalidPath",
+  /** bucketops: the Bucket publishes more than spec.limits or the runtime's limit allows. */
+  LimitExceeded: "LimitExceeded",
 } as const;
 
 /** The status of a Bucket that has never been reconciled (Flux uses -1 for observedGeneration). */

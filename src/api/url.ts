@@ -21,7 +21,7 @@ const ALLOWED =
  * Throws SpecError (reason URLInvalid) naming the accepted forms.
  */
 export function parseBucketUrl(url: string, baseDir: string): UrlParts {
-  const schemeMatch = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(url);
+  const schemeMatch = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is.exec(url); // "s": a prefix may hold a newline
   if (!schemeMatch) throw invalid(url, "it has no scheme");
   const scheme = (schemeMatch[1] ?? "").toLowerCase();
   const rest = schemeMatch[2] ?? "";
@@ -52,7 +52,7 @@ export function parseBucketUrl(url: string, baseDir: string): UrlParts {
       };
     }
     case "file": {
-      const decoded = decodeURIComponent(rest);
+      const decoded = decodePath(url, rest);
       if (decoded === "" || decoded.includes("\0")) throw invalid(url, "the directory is missing");
       // file:///abs → "/abs"; file://rel/dir → "rel/dir" relative to the YAML's folder.
       const dir = path.resolve(baseDir, decoded);
@@ -69,6 +69,14 @@ function bucketAndPrefix(url: string, rest: string): { bucketName: string; prefi
   const prefix = slash < 0 ? "" : rest.slice(slash + 1);
   if (!bucketName) throw invalid(url, "the bucket name is missing");
   return { bucketName, prefix };
+}
+
+function decodePath(url: string, rest: string): string {
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    throw invalid(url, "the directory is not valid percent-encoding (write % as %25)");
+  }
 }
 
 function invalid(url: string, why: string): SpecError {

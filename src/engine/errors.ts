@@ -3,6 +3,8 @@ import { SpecError } from "../api/errors.js";
 import { ConditionType, Reason } from "../api/status.js";
 import { CredentialsError } from "../credentials/secret.js";
 import { ProviderError } from "../providers/types.js";
+import { KeyConflictError } from "../source/key-set.js";
+import { LimitExceededError } from "../source/limits.js";
 import { UnsafeKeyError } from "../source/safe-key.js";
 
 /** stall: the spec must change first; retry: try again after a backoff. */
@@ -45,8 +47,14 @@ export function toReconcileError(error: unknown, stage: "source" | "storage"): R
     const reason = error.kind === "Unauthorized" ? Reason.AuthenticationFailed : Reason.BucketOperationFailed;
     return new ReconcileError(ConditionType.FetchFailed, reason, "retry", message, { cause: error });
   }
-  if (error instanceof UnsafeKeyError) {
+  if (error instanceof UnsafeKeyError || error instanceof KeyConflictError) {
     return new ReconcileError(ConditionType.FetchFailed, Reason.InvalidPath, "retry", message, {
+      cause: error,
+    });
+  }
+  if (error instanceof LimitExceededError) {
+    // The bucket may shrink, or the limit be raised: retried at the normal backoff, like InvalidPath.
+    return new ReconcileError(ConditionType.FetchFailed, Reason.LimitExceeded, "retry", message, {
       cause: error,
     });
   }
@@ -66,7 +74,9 @@ export function toReconcileError(error: unknown, stage: "source" | "storage"): R
     ConditionType.FetchFailed,
     Reason.BucketOperationFailed,
     "retry",
-    timedOut ? `timed out: ${message} (raise spec.timeout if the bucket is large)` : message,
+    timedOut
+      ? `timed out: ${message} (raise spec.timeout, or bucketops fetch --timeout, if the bucket is large)`
+      : message,
     { cause: error },
   );
 }

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
+import type { Limits } from "../api/limits.js";
 import { normalizeSpec, type BucketSpec } from "../api/normalize.js";
 import { Reason, type Artifact, type BucketStatus } from "../api/status.js";
 import {
@@ -18,6 +19,7 @@ import { createProvider, type ProviderTuning } from "../providers/index.js";
 import type { BucketProvider } from "../providers/types.js";
 import { ContentCache } from "../source/content-cache.js";
 import { fetchIndex } from "../source/fetch.js";
+import { checkLimits, effectiveLimits } from "../source/limits.js";
 import { scanBucket } from "../source/scan.js";
 import type { ArtifactStore, BucketRef } from "../storage/artifact-store.js";
 import { toReconcileError, type ReconcileError } from "./errors.js";
@@ -55,6 +57,8 @@ export interface EngineDeps {
     config: ConnectionConfig,
     tuning: ProviderTuning,
   ) => BucketProvider | Promise<BucketProvider>;
+  /** The runtime's limits (flags): each the default and the ceiling of a Bucket's spec.limits; DEFAULT_LIMITS if unset. */
+  limits?: Partial<Limits>;
   onProgress?: (event: { key: string; bytes: number; cached: boolean; total: number }) => void;
 }
 
@@ -149,6 +153,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     provider = await (deps.providerFactory ?? createProvider)(connection, tuning);
     const scan = await scanBucket(provider, cache, { prefix: spec.prefix, ignore: spec.ignore, signal });
     Object.assign(stats, { objects: scan.index.size, listed: scan.listed, ignored: scan.ignored });
+    checkLimits(scan.index.entries, scan.index.size, effectiveLimits(spec.limits, deps.limits));
     const revision = scan.index.revision();
 
     if (previous && previous.revision === revision && status.observedIgnore === spec.ignore) {

@@ -44,6 +44,8 @@ export interface ControllerOptions {
   workers: number;
   /** Parallel downloads per Bucket. */
   concurrency: number;
+  /** The runtime's limits (see EngineDeps.limits). */
+  limits?: EngineDeps["limits"];
   /** Only Buckets matching this label selector (sharding: sharding.fluxcd.io/key=…). */
   labelSelector?: string;
   /** Only this namespace; all when undefined. */
@@ -210,6 +212,7 @@ export class BucketController {
         cacheRoot: this.options.cacheRoot,
         logger: this.options.logger,
         concurrency: this.options.concurrency,
+        limits: this.options.limits,
       },
     );
     await this.patchStatus(obj, result.status);

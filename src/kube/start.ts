@@ -4,6 +4,7 @@ import path from "node:path";
 import { PooledKubeConfig } from "./kubeconfig.js";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import type { Limits } from "../api/limits.js";
 import { createReconcileMetrics } from "../engine/metrics.js";
 import { createServing } from "../storage/serving.js";
 import { BucketController } from "./controller.js";
@@ -20,6 +21,8 @@ export interface ControllerRuntimeOptions {
   storageAdvAddr?: string;
   workers: number;
   concurrency: number;
+  /** The runtime's limits: the default and the ceiling of each Bucket's spec.limits. */
+  limits?: Partial<Limits>;
   retentionRecords: number;
   retentionTtlMs: number;
   labelSelector?: string;
@@ -66,6 +69,7 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
     readSecret: kubeSecretReader(kc),
     workers: options.workers,
     concurrency: options.concurrency,
+    limits: options.limits,
     labelSelector: options.labelSelector,
     namespace: options.namespace,
     listPageSize: options.listPageSize,

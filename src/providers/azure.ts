@@ -87,7 +87,7 @@ export function createAzureProvider(config: AzureConnection, tuning: ProviderTun
           if (page.done === true) break;
           for (const blob of page.value.segment.blobItems) {
             const info: ObjectInfo = {
-              key: blob.name,
+              key: listedBlobName(blob.name),
               etag: unquoteEtag(blob.properties.etag),
               size: blob.properties.contentLength ?? 0,
               lastModified: blob.properties.lastModified,
@@ -192,6 +192,17 @@ const IDENTITY_ERRORS = new Set([
   "CredentialUnavailableError",
   "AuthenticationRequiredError",
 ]);
+
+/**
+ * Names with characters XML cannot hold come Encoded="true" and the SDK decodes them; a carriage return is valid XML
+ * but must travel as "&#xD;" (parsers turn a raw one into a line feed), and the SDK's parser leaves numeric character
+ * references as they are. Decoded here so the key is the blob's own (the source stage then refuses the control
+ * character with InvalidPath); a name that really holds the text "&#xD;" is read as a CR, which is refused the same
+ * way, never fetched under a wrong name.
+ */
+function listedBlobName(name: string): string {
+  return name.includes("&#") ? name.replace(/&#(?:x0*[dD]|0*13);/g, "\r") : name;
+}
 
 /** Maps SDK errors to a ProviderError kind by HTTP status, storage error code and error name, never by message. */
 export function classify(error: unknown, what: string, endpoint: string): ProviderError {

@@ -1,13 +1,6 @@
 // S3 and S3-compatible servers (MinIO, Ceph, R2, GCS interop) through the official AWS SDK.
 import type { Readable } from "node:stream";
-import {
-  GetObjectCommand,
-  ListObjectsCommand,
-  ListObjectsV2Command,
-  S3Client,
-  S3ServiceException,
-  type S3ClientConfig,
-} from "@aws-sdk/client-s3";
+import { GetObjectCommand, S3Client, S3ServiceException, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import {
   markListedMd5Void,
@@ -23,6 +16,7 @@ import type { ConnectionConfig } from "../credentials/resolve.js";
 import { CredentialsError } from "../credentials/secret.js";
 import { buildAgents, type Agents } from "../net/agents.js";
 import { createFastGet, etagIsNotMd5 } from "./s3-get.js";
+import { listObjectsV1, listObjectsV2 } from "./s3-list.js";
 import { describeNetworkError } from "../net/network-errors.js";
 
 export type S3Connection = Extract<ConnectionConfig, { kind: "s3" }>;
@@ -49,47 +43,22 @@ export function createS3Provider(config: S3Connection, tuning: ProviderTuning): 
       : undefined;
   let useV1Listing = false;
 
-  async function* listV2(prefix: string, signal?: AbortSignal): AsyncGenerator<ObjectInfo> {
-    let ContinuationToken: string | undefined;
-    do {
-      requests.list++;
-      const page = await client.send(
-        new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }),
-        { abortSignal: signal },
-      );
-      for (const o of page.Contents ?? []) if (o.Key !== undefined) yield toInfo(o);
-      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (ContinuationToken);
-  }
-
-  // ListObjects v1, for servers without V2 (GCS's S3 interoperability API).
-  async function* listV1(prefix: string, signal?: AbortSignal): AsyncGenerator<ObjectInfo> {
-    let Marker: string | undefined;
-    do {
-      requests.list++;
-      const page = await client.send(new ListObjectsCommand({ Bucket, Prefix: prefix, Marker }), {
-        abortSignal: signal,
-      });
-      const contents = page.Contents ?? [];
-      for (const o of contents) if (o.Key !== undefined) yield toInfo(o);
-      Marker = page.IsTruncated ? (page.NextMarker ?? contents.at(-1)?.Key) : undefined;
-    } while (Marker);
-  }
-
   return {
     requests,
     async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
       try {
         if (!useV1Listing) {
           try {
-            yield* listV2(prefix, signal);
+            for await (const o of listObjectsV2(client, { bucket: Bucket, prefix, signal, requests }))
+              yield toInfo(o);
             return;
           } catch (error) {
             if (!isV2Unsupported(error)) throw error;
             useV1Listing = true;
           }
         }
-        yield* listV1(prefix, signal);
+        for await (const o of listObjectsV1(client, { bucket: Bucket, prefix, signal, requests }))
+          yield toInfo(o);
       } catch (error) {
         throw classify(error, `list s3://${Bucket}/${prefix}`, endpointLabel);
       }

@@ -4,6 +4,7 @@ import { BodyCheck } from "./body-check.js";
 import type { ContentCache } from "./content-cache.js";
 import { buildIgnoreFilter, type IgnoreLayer } from "./ignore-rules.js";
 import { ObjectIndex } from "./object-index.js";
+import { assertNoKeyConflicts } from "./key-set.js";
 import { assertSafeKey } from "./safe-key.js";
 
 export const SOURCE_IGNORE = ".sourceignore";
@@ -26,7 +27,8 @@ export interface ScanResult {
 /**
  * Builds the index of what the Bucket publishes. `.sourceignore` is read from the bucket root (as Flux does, even
  * with a prefix) and from the prefix's folder; both are fetched through the cache, so an unchanged one costs no GET.
- * Throws UnsafeKeyError for a published key that could leave the artifact, ProviderError for listing failures.
+ * Throws UnsafeKeyError for a published key that could leave the artifact, KeyConflictError for keys that cannot all
+ * be extracted (a file that is also a folder, NFC/NFD twins), ProviderError for listing failures.
  */
 export async function scanBucket(
   provider: BucketProvider,
@@ -65,6 +67,7 @@ export async function scanBucket(
   const kept = objects.filter((o) => !isIgnored(o.key));
   for (const o of kept) assertSafeKey(o.key);
   const index = new ObjectIndex(kept.map((o) => ({ key: o.key, etag: o.etag, size: o.size, md5: o.md5 })));
+  assertNoKeyConflicts(index);
   return { index, listed: objects.length, ignored: objects.length - kept.length, ignoreFiles };
 }
 

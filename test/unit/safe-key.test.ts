@@ -13,6 +13,10 @@ void test("assertSafeKey accepts ordinary relative keys", () => {
     "foo..",
     "with space/ünïcødé/日本.yaml",
     "a-b_c+d=e@f/g~h.yaml",
+    "sp/a b+c%41&amp;<x>?#.yaml",
+    "u/😀/\u00a0nbsp.yaml",
+    `dir/${"a".repeat(255)}`,
+    `${"é".repeat(127)}/x`,
   ]) {
     assert.doesNotThrow(
       () => {
@@ -37,6 +41,15 @@ void test("assertSafeKey refuses keys that leave the artifact or are not portabl
     ["a/./b", /empty or "\."/],
     ["dir/", /empty or "\."/],
     ["", /empty/],
+    ["a\x01b.yaml", /control character U\+0001/],
+    ["esc\x1b[31m.yaml", /control character U\+001B/],
+    ["cr\r.yaml", /control character U\+000D/],
+    ["lf/\n.yaml", /control character U\+000A/],
+    ["tab\t.yaml", /control character U\+0009/],
+    ["del\x7f.yaml", /control character U\+007F/],
+    ["c1\u009b.yaml", /control character U\+009B/],
+    [`dir/${"a".repeat(256)}.yaml`, /segment of 261 bytes, over the 255-byte/],
+    [`${"é".repeat(128)}/x`, /segment of 256 bytes/],
   ];
   for (const [key, why] of cases) {
     assert.throws(

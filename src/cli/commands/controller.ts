@@ -1,7 +1,7 @@
 // `bucketops controller`: the Kubernetes controller (in a cluster, or against any kubeconfig).
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { startControllerRuntime } from "../../kube/start.js";
-import { durationOption, withReconcileFlags, type ReconcileFlags } from "../flags.js";
+import { durationOption, limitsFromFlags, withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { createLogger } from "../logger.js";
 
 interface ControllerFlags extends ReconcileFlags {
@@ -82,6 +82,7 @@ export function registerController(program: Command): void {
         storageAdvAddr: flags.storageAdvAddr,
         workers: flags.concurrent,
         concurrency: flags.concurrency,
+        limits: limitsFromFlags(flags),
         retentionRecords: flags.artifactRetentionRecords,
         retentionTtlMs: flags.artifactRetentionTtl,
         labelSelector: flags.watchLabelSelector,

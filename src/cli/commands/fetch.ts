@@ -12,11 +12,17 @@ import { loadFiles } from "../../standalone/config-folder.js";
 import { StateStore } from "../../standalone/state-store.js";
 import { ArtifactStore } from "../../storage/artifact-store.js";
 import { CliError, ExitCode } from "../exit-codes.js";
-import { positiveInt } from "../flags.js";
+import {
+  limitsFromFlags,
+  positiveDurationFlag,
+  positiveInt,
+  withLimitFlags,
+  type LimitFlags,
+} from "../flags.js";
 import { createLogger } from "../logger.js";
 import { createProgress } from "../progress.js";
 
-interface FetchFlags {
+interface FetchFlags extends LimitFlags {
   output: string;
   name?: string;
   endpoint?: string;
@@ -25,6 +31,8 @@ interface FetchFlags {
   ignore?: string;
   cacheDir?: string;
   concurrency: number;
+  /** Milliseconds; replaces the Bucket's spec.timeout. */
+  timeout?: number;
   force?: boolean;
   json?: boolean;
   logLevel: string;
@@ -38,8 +46,7 @@ interface Target {
 }
 
 export function registerFetch(program: Command): void {
-  program
-    .command("fetch <source>")
+  withLimitFlags(program.command("fetch <source>"))
     .description(
       "fetch a Bucket once: <source> is a Bucket YAML file (Secrets may sit in it) or a URL such as s3://bucket/prefix",
     )
@@ -57,6 +64,11 @@ export function registerFetch(program: Command): void {
       "content cache, so repeated fetches download only changes (default: ~/.cache/bucketops)",
     )
     .option("--concurrency <n>", "parallel downloads", positiveInt, 32)
+    .option(
+      "--timeout <duration>",
+      "time allowed for the whole fetch, e.g. 5m (default: the Bucket's spec.timeout, else 60s)",
+      positiveDurationFlag,
+    )
     .option("--force", "replace a non-empty output directory")
     .option("--json", "print the result as JSON")
     .option("--log-level <level>", "debug, info, warn or error", "warn")
@@ -76,7 +88,7 @@ export function registerFetch(program: Command): void {
         {
           ref: target.ref,
           generation: 1,
-          spec: target.spec,
+          spec: withTimeout(target.spec, flags.timeout),
           baseDir: target.baseDir,
           status: saved?.status ?? initialStatus(),
         },
@@ -86,6 +98,7 @@ export function registerFetch(program: Command): void {
           cacheRoot: path.join(cacheDir, "cache"),
           logger: createLogger(flags.logLevel),
           concurrency: flags.concurrency,
+          limits: limitsFromFlags(flags),
           onProgress: (e) => {
             progress.tick(e);
           },
@@ -187,6 +200,12 @@ async function writeOutput(artifactFile: string, output: string, force: boolean)
     await rm(output, { recursive: true, force: true });
   }
   await extractTarGz(createReadStream(artifactFile), output);
+}
+
+/** The spec with `timeout` replaced by --timeout (as a Go duration in ms), when given. */
+function withTimeout(spec: unknown, timeoutMs: number | undefined): unknown {
+  if (timeoutMs === undefined || typeof spec !== "object" || spec === null) return spec;
+  return { ...spec, timeout: `${timeoutMs}ms` };
 }
 
 function defaultCacheDir(): string {

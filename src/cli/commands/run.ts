@@ -1,7 +1,7 @@
 // `bucketops run`: the standalone runtime.
 import type { Command } from "commander";
 import { startStandalone } from "../../standalone/start.js";
-import { withReconcileFlags, type ReconcileFlags } from "../flags.js";
+import { limitsFromFlags, withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { createLogger } from "../logger.js";
 
 interface RunFlags extends ReconcileFlags {
@@ -40,6 +40,7 @@ export function registerRun(program: Command): void {
         retentionTtlMs: flags.artifactRetentionTtl,
         logger,
         watch: flags.watch,
+        engine: { limits: limitsFromFlags(flags) },
       });
       const buckets = handle.runner.list();
       process.stdout.write(
