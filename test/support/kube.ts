@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { textResponse, type TextResponse } from "./http.js";
 import { freePort, waitForHttp } from "./ports.js";
 import { stopProcess } from "./stop-process.js";
 import { makeTempDir, removeDir } from "./temp.js";
@@ -264,21 +265,10 @@ async function waitForReadyz(
   );
 }
 
-function get(url: string, ca: string, token: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca, headers: { authorization: `Bearer ${token}` }, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => {
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end();
-  });
+function get(url: string, ca: string, token: string): Promise<TextResponse> {
+  const req = request(url, { ca, headers: { authorization: `Bearer ${token}` }, timeout: 5000 });
+  req.on("timeout", () => req.destroy(new Error("timeout")));
+  return textResponse(req);
 }
 
 async function distinctFreePort(used: Set<number>): Promise<number> {

@@ -4,6 +4,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { Checksum, SourceData } from "@smithy/types";
+import { textResponse } from "./http.js";
 import type { MinioServer } from "./minio.js";
 
 /** SHA-256 (or HMAC-SHA-256 with a secret) over node:crypto, in the shape the SDK signer takes. */
@@ -63,19 +64,8 @@ async function adminRequest(
   const target = new URL(path, minio.url);
   for (const [key, value] of Object.entries(query)) target.searchParams.set(key, value);
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = send(target, { method, headers: signed.headers, ...(options.ca ? { ca: options.ca } : {}) });
-    req.on("error", reject);
-    req.on("response", (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("error", reject);
-      res.on("end", () => {
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
-      });
-    });
-    req.end(body);
-  });
+  const req = send(target, { method, headers: signed.headers, ...(options.ca ? { ca: options.ca } : {}) });
+  const { status, body: text } = await textResponse(req, body);
   if (status < 200 || status >= 300)
     throw new Error(`MinIO admin ${method} ${apiPath}: HTTP ${status}: ${text}`);
   return text;

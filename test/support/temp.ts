@@ -3,9 +3,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-/** Creates a fresh folder under the OS temp dir, named `bucketops-<prefix>-…`; remove it with `removeDir`. */
-export function makeTempDir(prefix: string): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), `bucketops-${prefix}-`));
+/**
+ * Creates a fresh folder named `bucketops-<prefix>-…` under `parent` (default: the OS temp dir); remove it with
+ * `removeDir`.
+ */
+export function makeTempDir(prefix: string, parent: string = os.tmpdir()): Promise<string> {
+  return mkdtemp(path.join(parent, `bucketops-${prefix}-`));
 }
 
 /** Removes a folder made by `makeTempDir` (or any folder), ignoring one that is already gone. */

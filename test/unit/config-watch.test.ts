@@ -1,14 +1,12 @@
 // Every way an editor or a script writes a config file is seen by a watching runner within a bounded time.
-import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
 import { promisify } from "node:util";
-import { pino } from "pino";
-import { StandaloneRunner } from "../../src/standalone/runner.js";
-import { ArtifactStore } from "../../src/storage/artifact-store.js";
+import type { StandaloneRunner } from "../../src/standalone/runner.js";
+import { tempRunner } from "../support/runner.js";
+import { waitFor } from "../support/wait.js";
 
 const run = promisify(execFile);
 const SEEN_WITHIN_MS = 15_000; // generous for a busy 2-core machine; the rescan period below is 400 ms
@@ -23,50 +21,29 @@ async function watching(
   t: TestContext,
   options: { rescanIntervalMs?: number } = {},
 ): Promise<{ runner: StandaloneRunner; config: string; file: string }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-watch-"));
-  const config = path.join(dir, "config");
-  await mkdir(path.join(config, "data"), { recursive: true });
-  await writeFile(path.join(config, "data/a.txt"), "a\n");
-  const file = path.join(config, "bucket.yaml");
-  await writeFile(file, bucketYaml("local", "v0"));
-  const storageRoot = path.join(dir, "storage");
-  const runner = new StandaloneRunner({
-    configDir: config,
-    storageRoot,
-    store: new ArtifactStore({
-      root: storageRoot,
-      baseUrl: "http://127.0.0.1:1",
-      retentionRecords: 2,
-      retentionTtlMs: 60_000,
-    }),
-    logger: pino({ level: "silent" }),
+  const { runner, config } = await tempRunner(t, "watch", {
     concurrency: 2,
     concurrentReconciles: 1,
     watch: true,
     rescanIntervalMs: options.rescanIntervalMs ?? 400,
   });
-  // One hook, in this order: the runner must stop before its folders go.
-  t.after(async () => {
-    await runner.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  await mkdir(path.join(config, "data"), { recursive: true });
+  await writeFile(path.join(config, "data/a.txt"), "a\n");
+  const file = path.join(config, "bucket.yaml");
+  await writeFile(file, bucketYaml("local", "v0"));
   await runner.start();
   return { runner, config, file };
 }
 
 /** Waits until the runner holds Bucket `name` with spec.ignore `ignore`; fails after SEEN_WITHIN_MS. */
-async function seen(runner: StandaloneRunner, ignore: string, name = "local"): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    const spec = runner.get("demo", name)?.spec as { ignore?: string } | undefined;
-    if (spec?.ignore === ignore) return Date.now() - started;
-    if (Date.now() - started > SEEN_WITHIN_MS) {
-      assert.fail(
-        `spec.ignore ${ignore} of ${name} not seen within ${SEEN_WITHIN_MS} ms (has ${spec?.ignore})`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
+async function seen(runner: StandaloneRunner, ignore: string, name = "local"): Promise<void> {
+  const ignoreOf = (): string | undefined =>
+    (runner.get("demo", name)?.spec as { ignore?: string } | undefined)?.ignore;
+  await waitFor(`spec.ignore ${ignore} of ${name}`, () => ignoreOf() === ignore, {
+    timeoutMs: SEEN_WITHIN_MS,
+    intervalMs: 25,
+    context: () => `has ${String(ignoreOf())}`,
+  });
 }
 
 /** Saves like an editor's atomic save: a temp file beside it, renamed over it. */

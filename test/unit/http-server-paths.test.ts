@@ -7,26 +7,15 @@ import path from "node:path";
 import { test } from "node:test";
 import { pino } from "pino";
 import { createServing } from "../../src/storage/serving.js";
+import { textResponse, type TextResponse } from "../support/http.js";
 import { tempDir } from "../support/temp.js";
 
 const SECRET = "cache-or-state-content-7f3e";
 
 /** GET with the path sent byte for byte (fetch() would normalize "..", node:http does not). */
-function rawGet(base: string, rawPath: string): Promise<{ status: number; body: string }> {
+function rawGet(base: string, rawPath: string): Promise<TextResponse> {
   const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path: rawPath, method: "GET" }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => {
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
+  return textResponse(request({ hostname, port, path: rawPath, method: "GET" }));
 }
 
 test("the artifact server refuses ../cache, ../state, dotfiles and encoded traversal, and serves bucket/", async (t) => {

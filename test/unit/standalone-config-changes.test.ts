@@ -1,16 +1,15 @@
 // The runner applying config-folder changes: Secret edits reconcile exactly the Buckets that read them, a broken
 // Secret file keeps its last good Secrets, one bad file does not stop a fresh start, no-change reloads cost nothing.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
-import { pino } from "pino";
 import type { S3Credentials } from "../../src/credentials/secret.js";
 import type { ReconcileMetrics } from "../../src/engine/metrics.js";
 import { createFileProvider } from "../../src/providers/file.js";
-import { StandaloneRunner } from "../../src/standalone/runner.js";
-import { ArtifactStore } from "../../src/storage/artifact-store.js";
+import type { StandaloneRunner } from "../../src/standalone/runner.js";
+import { tempRunner } from "../support/runner.js";
+import { waitFor } from "../support/wait.js";
 
 // S3 Buckets whose provider is swapped for the data folder (the factory is the engine's metering hook), so a
 // reconcile succeeds and records the access key it was given.
@@ -37,36 +36,16 @@ interface Harness {
 }
 
 async function harness(t: TestContext, files: Record<string, string>): Promise<Harness> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-changes-"));
-  const config = path.join(dir, "config");
-  const data = path.join(dir, "data");
-  await mkdir(data, { recursive: true });
-  await writeFile(path.join(data, "a.txt"), "a\n");
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(config, name)), { recursive: true });
-    await writeFile(path.join(config, name), text);
-  }
   const reconciles: string[] = [];
-  const waiters: (() => void)[] = [];
   const metrics: ReconcileMetrics = {
     observe(ref): void {
       reconciles.push(ref.name);
-      for (const wake of waiters.splice(0)) wake();
     },
     forget(): void {},
   };
   const keys = new Map<string, string[]>();
-  const storageRoot = path.join(dir, "storage");
-  const runner = new StandaloneRunner({
-    configDir: config,
-    storageRoot,
-    store: new ArtifactStore({
-      root: storageRoot,
-      baseUrl: "http://127.0.0.1:1",
-      retentionRecords: 2,
-      retentionTtlMs: 60_000,
-    }),
-    logger: pino({ level: "silent" }),
+  let data = "";
+  const { runner, config, dir } = await tempRunner(t, "changes", {
     concurrency: 2,
     concurrentReconciles: 4,
     watch: false,
@@ -82,11 +61,13 @@ async function harness(t: TestContext, files: Record<string, string>): Promise<H
       },
     },
   });
-  // One hook, in this order: the runner must stop before its folders go.
-  t.after(async () => {
-    await runner.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  data = path.join(dir, "data");
+  await mkdir(data, { recursive: true });
+  await writeFile(path.join(data, "a.txt"), "a\n");
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(config, name)), { recursive: true });
+    await writeFile(path.join(config, name), text);
+  }
   const count = (name: string): number => reconciles.filter((n) => n === name).length;
   return {
     runner,
@@ -94,18 +75,10 @@ async function harness(t: TestContext, files: Record<string, string>): Promise<H
     reconciles,
     keys,
     async reconciled(name, n): Promise<void> {
-      const deadline = Date.now() + 30_000;
-      while (count(name) < n) {
-        if (Date.now() > deadline)
-          throw new Error(`${name} did not reach ${n} reconciles: ${reconciles.join()}`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 1000);
-          waiters.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
+      await waitFor(`${name} to reach ${n} reconciles`, () => count(name) >= n, {
+        intervalMs: 25,
+        context: () => `reconciles so far: ${reconciles.join()}`,
+      });
     },
   };
 }

@@ -3,10 +3,7 @@ import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
-import { pino } from "pino";
-import { StandaloneRunner } from "../../src/standalone/runner.js";
-import { ArtifactStore } from "../../src/storage/artifact-store.js";
-import { tempDir } from "../support/temp.js";
+import { tempRunner } from "../support/runner.js";
 import { waitFor } from "../support/wait.js";
 
 const bucketYaml = (ignore: string): string => `apiVersion: source.toolkit.fluxcd.io/v1
@@ -16,30 +13,15 @@ spec: {interval: 10m, url: "file://data", ignore: "${ignore}"}
 `;
 
 test("a YAML typo keeps the Bucket and its artifact; removing the document deletes them", async (t) => {
-  const dir = await tempDir(t, "runner");
-  const config = path.join(dir, "config");
+  const { runner, config, store } = await tempRunner(t, "runner", {
+    concurrency: 4,
+    concurrentReconciles: 1,
+  });
   await mkdir(path.join(config, "data/app"), { recursive: true });
   await writeFile(path.join(config, "data/app/a.yaml"), "a: 1\n");
   await writeFile(path.join(config, "data/app/b.md"), "notes\n");
   const file = path.join(config, "bucket.yaml");
   await writeFile(file, bucketYaml("*.md"));
-  const storageRoot = path.join(dir, "storage");
-  const store = new ArtifactStore({
-    root: storageRoot,
-    baseUrl: "http://127.0.0.1:1",
-    retentionRecords: 2,
-    retentionTtlMs: 60_000,
-  });
-  const runner = new StandaloneRunner({
-    configDir: config,
-    storageRoot,
-    store,
-    logger: pino({ level: "silent" }),
-    concurrency: 4,
-    concurrentReconciles: 1,
-    watch: false,
-  });
-  t.after(() => runner.stop());
   await runner.start();
 
   // start() kicks the first reconcile; once it is done, it has stored the artifact and a second finds no change.
