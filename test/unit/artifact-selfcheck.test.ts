@@ -5,18 +5,16 @@ import {
   appendFile,
   copyFile,
   mkdir,
-  mkdtemp,
   open,
   readFile,
   readlink,
-  rename,
   rm,
+  rename,
   stat,
   symlink,
   utimes,
   writeFile,
 } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
 import { pino } from "pino";
@@ -24,6 +22,7 @@ import { initialStatus, type BucketStatus } from "../../src/api/status.js";
 import { ARTIFACT_DAMAGED, reconcile, type ReconcileResult } from "../../src/engine/reconcile.js";
 import { sha256File } from "../../src/storage/artifact-check.js";
 import { ArtifactStore, LATEST } from "../../src/storage/artifact-store.js";
+import { tempDir } from "../support/temp.js";
 
 interface Env {
   /** The file:// Bucket's folder. */
@@ -36,8 +35,7 @@ interface Env {
 }
 
 async function env(t: TestContext, data?: string): Promise<Env> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-selfcheck-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, "selfcheck");
   if (!data) {
     await mkdir(path.join(dir, "data/app"), { recursive: true });
     await writeFile(path.join(dir, "data/app/a.yaml"), "a: 1\n");

@@ -2,22 +2,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import os from "node:os";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { ProviderError } from "../../src/providers/types.js";
 import { BodyCheck } from "../../src/source/body-check.js";
 import { ContentCache } from "../../src/source/content-cache.js";
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-cache-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from "../support/temp.js";
 
 void test("a big object (a file of its own) cut short is refused: no file left, not in the index after flush", async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, "cache");
   const cache = new ContentCache(dir); // objects over 1 MiB get a file of their own
   const listed = 2_097_152;
   const cut = Readable.from([Buffer.alloc(1_000_000), Buffer.alloc(500_000)]); // ends cleanly at 1,500,000
@@ -33,7 +27,7 @@ void test("a big object (a file of its own) cut short is refused: no file left, 
 });
 
 void test("a big object longer than listed is refused too", async (t) => {
-  const cache = new ContentCache(await tempDir(t), { packLimit: 10 });
+  const cache = new ContentCache(await tempDir(t, "cache"), { packLimit: 10 });
   await assert.rejects(
     cache.put("k", "e", Readable.from([Buffer.alloc(30)]), 20),
     /30 bytes, the listing said 20/,
@@ -42,7 +36,7 @@ void test("a big object longer than listed is refused too", async (t) => {
 });
 
 void test("evict forgets an own-file entry and a pack entry; the file is removed; a new instance after flush has neither", async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, "cache");
   const cache = new ContentCache(dir, { packLimit: 10 });
   await cache.put("small", "e", Readable.from([Buffer.from("abc")]), 3);
   await cache.put("big", "e", Readable.from([Buffer.alloc(50)]), 50);
@@ -66,7 +60,7 @@ void test("evict forgets an own-file entry and a pack entry; the file is removed
 });
 
 void test("put with a BodyCheck: one flipped byte is refused in a pack and in a file of its own, recorded nowhere", async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, "cache");
   const cache = new ContentCache(dir, { packLimit: 100 });
   for (const [key, length] of [["packed", 50] as const, ["own-file", 500] as const]) {
     const good = Buffer.alloc(length, 7);

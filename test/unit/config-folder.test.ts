@@ -1,12 +1,12 @@
 // The config-folder loader: Secret decoding, duplicates, per-file isolation and secret-safe problem messages.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
 import { MAX_CONFIG_FILE_BYTES } from "../../src/standalone/config-file.js";
 import { loadFiles, loadFolder } from "../../src/standalone/config-folder.js";
 import { FolderScanner } from "../../src/standalone/folder-scanner.js";
+import { tempDir } from "../support/temp.js";
 
 const SECRET = "tok3nQ9vXr2LmZp8KwYb5NsJ"; // distinctive: must never appear in a problem
 
@@ -19,8 +19,7 @@ spec: {interval: 10m, url: "file://data"}
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
 
 async function folder(t: TestContext, files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-folder-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, "folder");
   for (const [name, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await writeFile(path.join(dir, name), text);

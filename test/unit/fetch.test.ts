@@ -2,14 +2,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { Readable } from "node:stream";
 import { ProviderError, type BucketProvider, type ObjectInfo } from "../../src/providers/types.js";
 import { ContentCache } from "../../src/source/content-cache.js";
 import { fetchIndex } from "../../src/source/fetch.js";
 import { ObjectIndex } from "../../src/source/object-index.js";
+import { tempDir } from "../support/temp.js";
 
 const md5 = (data: string): string => createHash("md5").update(data).digest("hex");
 
@@ -48,8 +46,7 @@ async function setup(
   t: { after: (fn: () => Promise<void>) => void },
   objects: Record<string, string>,
 ): Promise<{ cache: ContentCache; dir: string; index: ObjectIndex }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-fetch-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, "fetch");
   const index = new ObjectIndex(
     Object.entries(objects).map(([key, body]) => ({
       key,

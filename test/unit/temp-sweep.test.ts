@@ -1,16 +1,12 @@
 // Crash hygiene: temp files left by interrupted writes are swept at start and by GC, never those of a write in flight.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, readdir, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
 import { ArtifactStore } from "../../src/storage/artifact-store.js";
+import { tempDir } from "../support/temp.js";
 
-async function tempRoot(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-sweep-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tempRoot = (t: TestContext): Promise<string> => tempDir(t, "sweep");
 
 const hourAgo = new Date(Date.now() - 3_600_000);
 
@@ -41,14 +37,17 @@ void test("the start sweep removes crash leftovers of store, cache, segment inde
   let inFlight = "";
   let release = (): void => undefined;
   const gate = new Promise<void>((r) => (release = r));
+  let written = (): void => undefined;
+  const isWritten = new Promise<void>((r) => (written = r));
   const put = store.put({ namespace: "ns", name: "a" }, "sha256:r", async (tmp) => {
     inFlight = tmp;
     await writeFile(tmp, "being written");
     await utimes(tmp, hourAgo, hourAgo); // even an old-looking temp file of a write in flight is spared
+    written();
     await gate;
     return { digest: "sha256:" + "b".repeat(64), size: 13 };
   });
-  while (!inFlight) await new Promise((r) => setImmediate(r));
+  await isWritten; // the put's temp file exists, old-looking, and the put is still in flight
   const younger = path.join(root, "cache/ns/a/.tmp-young");
   await writeFile(younger, "started after the put"); // could belong to a write this store does not track
 
