@@ -1,10 +1,11 @@
 // `bucketops fetch` limit flags and --timeout, run as a user would (dist/: `npm run build` first) on a file:// bucket.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
 import { runCli, type CliResult } from "../support/cli.js";
+import { writeSizedBucket } from "../support/sized-bucket.js";
+import { tempDir } from "../support/temp.js";
 
 interface Work {
   data: string;
@@ -13,13 +14,9 @@ interface Work {
 
 /** A bucket of 3 objects (100 + 3000 + 5000 bytes) in 200 folders' company, and a fetch into a fresh directory. */
 async function work(t: TestContext): Promise<Work> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-fetch-flags-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, "fetch-flags");
   const data = path.join(dir, "data");
-  await mkdir(path.join(data, "docs"), { recursive: true });
-  await writeFile(path.join(data, "a.yaml"), "a".repeat(100));
-  await writeFile(path.join(data, "big.bin"), Buffer.alloc(3000));
-  await writeFile(path.join(data, "docs/notes.md"), "n".repeat(5000));
+  await writeSizedBucket(data);
   let n = 0;
   return {
     data,

@@ -1,7 +1,6 @@
 // spec.limits and the runtime limits: parsing, precedence, and the engine's check before any download (file://).
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
 import { pino } from "pino";
@@ -13,6 +12,8 @@ import { byteSizeFlag } from "../../src/cli/flags.js";
 import { reconcile, type ReconcileResult } from "../../src/engine/reconcile.js";
 import { checkLimits, effectiveLimits, LimitExceededError } from "../../src/source/limits.js";
 import { ArtifactStore } from "../../src/storage/artifact-store.js";
+import { writeSizedBucket } from "../support/sized-bucket.js";
+import { tempDir } from "../support/temp.js";
 
 void test("parseByteQuantity reads numbers and Kubernetes quantities, binary and decimal; refuses the rest", () => {
   const ok: [string | number, number][] = [
@@ -139,13 +140,9 @@ interface Env {
 }
 
 async function fileEnv(t: TestContext): Promise<Env> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bucketops-limits-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, "limits");
   const data = path.join(dir, "data");
-  await mkdir(path.join(data, "docs"), { recursive: true });
-  await writeFile(path.join(data, "a.yaml"), "a".repeat(100));
-  await writeFile(path.join(data, "big.bin"), Buffer.alloc(3000));
-  await writeFile(path.join(data, "docs/notes.md"), "n".repeat(5000));
+  await writeSizedBucket(data);
   const store = new ArtifactStore({
     root: path.join(dir, "storage"),
     baseUrl: "http://127.0.0.1:1",
