@@ -2,12 +2,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { findCondition, type Artifact } from "../../src/api/status.js";
 import { extractTarGz } from "../../src/artifact/extract.js";
 import type { ReconcileResult } from "../../src/engine/reconcile.js";
 import type { EngineEnv } from "./engine-env.js";
+import { makeTempDir, removeDir } from "./temp.js";
 
 /** Ready=True/Succeeded with an artifact in status; returns the artifact. */
 export function assertReady(result: ReconcileResult): Artifact {
@@ -37,20 +38,32 @@ export async function sha256File(file: string): Promise<string> {
   return `sha256:${hash.digest("hex")}`;
 }
 
-/** Extracts a stored artifact (with src/artifact/extract.ts) and returns its files (path → content). */
+/**
+ * Extracts a stored artifact (with src/artifact/extract.ts) into a temp folder under `env.dir`, removed after,
+ * and returns its files (path → bytes).
+ */
+export async function artifactBuffers(
+  env: Pick<EngineEnv, "dir" | "store">,
+  artifact: Artifact,
+): Promise<Map<string, Buffer>> {
+  const out = await makeTempDir("extract", env.dir);
+  try {
+    const names = await extractTarGz(createReadStream(env.store.absolute(artifact.path)), out);
+    const files = new Map<string, Buffer>();
+    for (const name of names) files.set(name, await readFile(path.join(out, name)));
+    return files;
+  } finally {
+    await removeDir(out);
+  }
+}
+
+/** Extracts a stored artifact (with src/artifact/extract.ts) and returns its files (path → UTF-8 content). */
 export async function artifactFiles(
   env: Pick<EngineEnv, "dir" | "store">,
   artifact: Artifact,
 ): Promise<Map<string, string>> {
-  const out = await mkdtemp(path.join(env.dir, "extract-"));
-  try {
-    const names = await extractTarGz(createReadStream(env.store.absolute(artifact.path)), out);
-    const files = new Map<string, string>();
-    for (const name of names) files.set(name, await readFile(path.join(out, name), "utf8"));
-    return files;
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
+  const files = await artifactBuffers(env, artifact);
+  return new Map([...files].map(([name, bytes]) => [name, bytes.toString("utf8")]));
 }
 
 export function assertSameFiles(actual: Map<string, string>, expected: Record<string, string>): void {

@@ -3,15 +3,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdir, rm, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { findCondition } from "../../src/api/status.js";
-import { extractTarGz } from "../../src/artifact/extract.js";
 import { createFileProvider } from "../../src/providers/file.js";
 import type { ObjectInfo } from "../../src/providers/types.js";
 import { ContentCache } from "../../src/source/content-cache.js";
+import { artifactBuffers } from "../support/engine-assert.js";
 import { engineEnv, type EngineEnv } from "../support/engine-env.js";
 
 const BIG = 2_097_152;
@@ -20,12 +19,6 @@ async function listed(root: string): Promise<Map<string, ObjectInfo>> {
   const out = new Map<string, ObjectInfo>();
   for await (const info of createFileProvider(root).list("")) out.set(info.key, info);
   return out;
-}
-
-async function publishedFiles(env: EngineEnv, artifactPath: string): Promise<Map<string, Buffer>> {
-  const out = await mkdtemp(path.join(env.dir, "extract-"));
-  const names = await extractTarGz(createReadStream(env.store.absolute(artifactPath)), out);
-  return new Map(await Promise.all(names.map(async (n) => [n, await readFile(path.join(out, n))] as const)));
 }
 
 /** A bucket folder with a big object and a small one; returns its path and contents. */
@@ -56,7 +49,10 @@ void test("a cached big object shorter than its index fails the archive once, is
   const second = await env.sync(spec, first.status);
   assert.equal(second.outcome, "stored", second.error?.message);
   assert.equal(second.stats.downloaded, 1, "big.bin was downloaded again");
-  const published = await publishedFiles(env, second.status.artifact?.path ?? "");
+  const published = await artifactBuffers(
+    env,
+    second.status.artifact ?? assert.fail("status.artifact is set"),
+  );
   assert.deepEqual([...published.keys()].sort(), ["big.bin", "small.yaml"]);
   for (const [name, bytes] of Object.entries(files)) assert.ok(published.get(name)?.equals(bytes), name);
 });
@@ -81,7 +77,10 @@ void test("a cached big object truncated on disk after a good reconcile fails th
 
   const healed = await env.sync(spec, broken.status);
   assert.equal(healed.outcome, "stored", healed.error?.message);
-  const published = await publishedFiles(env, healed.status.artifact?.path ?? "");
+  const published = await artifactBuffers(
+    env,
+    healed.status.artifact ?? assert.fail("status.artifact is set"),
+  );
   for (const [name, bytes] of Object.entries(files)) assert.ok(published.get(name)?.equals(bytes), name);
 });
 
@@ -100,7 +99,10 @@ void test("a damaged cached .sourceignore (its file gone) is evicted and downloa
 
   const healed = await env.sync(spec, good.status);
   assert.equal(healed.outcome, "stored", healed.error?.message);
-  const published = await publishedFiles(env, healed.status.artifact?.path ?? "");
+  const published = await artifactBuffers(
+    env,
+    healed.status.artifact ?? assert.fail("status.artifact is set"),
+  );
   assert.deepEqual(
     [...published.keys()].sort(),
     [".sourceignore", "small.yaml"],
