@@ -5,18 +5,17 @@
 import { after, before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { findCondition, type Artifact, type BucketStatus } from "../../src/api/status.js";
-import { extractTarGz } from "../../src/artifact/extract.js";
 import type { ReconcileResult } from "../../src/engine/reconcile.js";
-import { assertReady, brief, sha256File } from "../support/engine-assert.js";
+import { artifactBuffers, assertReady, brief, sha256File } from "../support/engine-assert.js";
 import { engineEnv, type EngineEnv } from "../support/engine-env.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 import { startToxiproxy, type ToxiproxyServer } from "../support/toxiproxy.js";
+import { waitFor } from "../support/wait.js";
 
 type Files = Record<string, Buffer>;
 
@@ -67,21 +66,8 @@ function secondContent(): Files {
   return { "big.bin": randomBytes(BIG), "apps/a.yaml": Buffer.from("name: a\nreplicas: 3\n") };
 }
 
-/** Every file of a stored artifact, extracted with src/artifact/extract.ts, as bytes. */
-async function artifactBytes(env: EngineEnv, artifact: Artifact): Promise<Map<string, Buffer>> {
-  const out = await mkdtemp(path.join(env.dir, "extract-"));
-  try {
-    const names = await extractTarGz(createReadStream(env.store.absolute(artifact.path)), out);
-    const files = new Map<string, Buffer>();
-    for (const name of names) files.set(name, await readFile(path.join(out, name)));
-    return files;
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
-}
-
 async function assertArtifactIs(env: EngineEnv, artifact: Artifact, expected: Files): Promise<void> {
-  const actual = await artifactBytes(env, artifact);
+  const actual = await artifactBuffers(env, artifact);
   assert.deepEqual([...actual.keys()].sort(), Object.keys(expected).sort(), "the artifact's file names");
   for (const [name, bytes] of Object.entries(expected)) {
     assert.ok(actual.get(name)?.equals(bytes), `${name}: the artifact's bytes equal the bucket's`);
@@ -98,19 +84,21 @@ async function storageSnapshot(env: EngineEnv, name: string): Promise<{ files: s
 /** Resolves once the cache has a temp file of at least `bytes` (a big body is being written), polling. */
 async function whenBodyPasses(env: EngineEnv, name: string, bytes: number): Promise<void> {
   const dir = path.join(env.dir, "cache", "default", name);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    for (const f of await readdir(dir).catch(() => [] as string[])) {
-      if (!f.startsWith(".tmp-")) continue;
-      const size = await stat(path.join(dir, f)).then(
-        (s) => s.size,
-        () => 0,
-      );
-      if (size >= bytes) return;
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`no body of ${bytes} bytes arrived in ${dir}`);
+  await waitFor(
+    `a body of ${bytes} bytes in ${dir}`,
+    async () => {
+      for (const f of await readdir(dir).catch(() => [] as string[])) {
+        if (!f.startsWith(".tmp-")) continue;
+        const size = await stat(path.join(dir, f)).then(
+          (s) => s.size,
+          () => 0,
+        );
+        if (size >= bytes) return true;
+      }
+      return false;
+    },
+    { timeoutMs: 60_000, intervalMs: 10 },
+  );
 }
 
 interface Scenario {

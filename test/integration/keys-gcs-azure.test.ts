@@ -1,8 +1,7 @@
 // Odd keys on fake-gcs-server and Azurite (127.0.0.1): GCS lists JSON, and @azure/storage-blob decodes the names
 // Azure marks Encoded="true" (names with characters XML cannot hold); both must return every key as uploaded. A key
 // that is also a folder (`x` and `x/y.yaml`, which these flat namespaces hold, unlike MinIO's) fails with InvalidPath.
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import os from "node:os";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { text } from "node:stream/consumers";
 import { after, before, test, type TestContext } from "node:test";
@@ -17,6 +16,7 @@ import { runCli } from "../support/cli.js";
 import { artifactFiles, assertFailed, assertReady, assertSameFiles } from "../support/engine-assert.js";
 import { engineEnv, type EngineEnv } from "../support/engine-env.js";
 import { startFakeGcs, type FakeGcsServer } from "../support/fake-gcs.js";
+import { tempDir } from "../support/temp.js";
 
 let gcs: FakeGcsServer;
 let azurite: AzuriteServer;
@@ -157,8 +157,7 @@ for (const backend of BACKENDS) {
 }
 
 test("bucketops fetch -o dir of gs:// holding x and x/y.yaml fails with InvalidPath naming both (exit 1), never EEXIST, and writes no file", async (t) => {
-  const work = await mkdtemp(path.join(os.tmpdir(), "bucketops-keys-cli-"));
-  t.after(() => rm(work, { recursive: true, force: true }));
+  const work = await tempDir(t, "keys-cli");
   const bucket = "cli-file-folder";
   await BACKENDS[0]?.seed(bucket, ["x", "x/y.yaml"]);
   const out = path.join(work, "out");

@@ -3,8 +3,7 @@
 // `bucketops fetch -o dir` (run `npm run build` first: it runs dist/). MinIO cannot list both `x` and `x/y.yaml` (it
 // hides the keys below an object of the same name), so that collision is tested on fake-gcs-server and Azurite
 // (keys-gcs-azure.test.ts).
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import os from "node:os";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { text } from "node:stream/consumers";
 import { after, before, test, type TestContext } from "node:test";
@@ -18,6 +17,7 @@ import { runCli } from "../support/cli.js";
 import { artifactFiles, assertFailed, assertReady, assertSameFiles } from "../support/engine-assert.js";
 import { engineEnv, type EngineEnv } from "../support/engine-env.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
+import { tempDir } from "../support/temp.js";
 
 let minio: MinioServer;
 
@@ -154,8 +154,7 @@ test("NFC/NFD twins (é as U+00E9 and as e + U+0301) fail with InvalidPath namin
 });
 
 test("bucketops fetch -o dir fails with InvalidPath (exit 1), never EEXIST, and writes no file, for a control-character key and NFC/NFD twins", async (t) => {
-  const work = await mkdtemp(path.join(os.tmpdir(), "bucketops-keys-cli-"));
-  t.after(() => rm(work, { recursive: true, force: true }));
+  const work = await tempDir(t, "keys-cli");
   const cases: [bucket: string, keys: string[], names: RegExp][] = [
     ["cli-control", ["a\x01b.yaml", "ok.yaml"], /"a\\u0001b\.yaml"/],
     ["cli-nfc", ["caf\u00e9.yaml", "cafe\u0301.yaml"], /"caf\\u00e9\.yaml" and "cafe\\u0301\.yaml"/],
