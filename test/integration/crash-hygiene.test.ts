@@ -1,16 +1,18 @@
 // The kill -9 loop: the built CLI is killed again and again while it writes; a restart leaves no temp file behind.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { test } from "node:test";
 import type { BucketView } from "../../src/standalone/runner.js";
 import { isTempName } from "../../src/storage/temp-files.js";
-import { CLI, startServerProcess } from "../support/cli.js";
+import { CLI, runArgs, startServerProcess } from "../support/cli.js";
+import { stopProcess } from "../support/stop-process.js";
+import { tempDir } from "../support/temp.js";
+import { waitFor } from "../support/wait.js";
 
 const KILLS = 12;
 const BIG_FILES = 6; // × 16 MiB of random bytes: incompressible, so the artifact takes a few seconds to write
@@ -37,31 +39,8 @@ async function sha256(file: string): Promise<string> {
   return `sha256:${hash.digest("hex")}`;
 }
 
-/** Resolves once `probe` returns a value, polling the file system every 10 ms; rejects after `timeoutMs`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((r) => {
-    child.once("exit", () => {
-      r();
-    });
-  });
-  child.kill("SIGKILL");
-  return exited;
-}
-
 void test(`kill -9 ${KILLS} times while writing the cache or the artifact, then restart: after one successful reconcile no temp file is left under the storage folder and the artifact's sha256 and size equal its status`, async (t) => {
-  const work = await mkdtemp(path.join(os.tmpdir(), "bucketops-kill9-"));
-  t.after(() => rm(work, { recursive: true, force: true }));
+  const work = await tempDir(t, "kill9");
   const config = path.join(work, "config");
   const storage = path.join(work, "storage");
   await mkdir(path.join(config, "data/big"), { recursive: true });
@@ -75,7 +54,7 @@ void test(`kill -9 ${KILLS} times while writing the cache or the artifact, then 
     "apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata: {name: big, namespace: crash}\n" +
       'spec: {interval: 10m, url: "file://data"}\n',
   );
-  const args = ["--config", config, "--storage", storage, "--listen", "127.0.0.1:0"];
+  const args = runArgs(config, storage);
 
   let kills = 0;
   let killedInStore = 0;
@@ -85,20 +64,21 @@ void test(`kill -9 ${KILLS} times while writing the cache or the artifact, then 
     const where = i % 3 === 0 ? storage : path.join(storage, "bucket");
     const minBytes = (i % 4) * 12 * 1024 * 1024; // 0, 12, 24, 36 MiB into the temp file
     const child = spawn(process.execPath, [CLI, "run", ...args], { stdio: ["ignore", "ignore", "pipe"] });
-    t.after(() => killHard(child));
-    let exited = false;
-    child.once("exit", () => (exited = true));
-    const seen = await until(
+    t.after(() => stopProcess(child, { signal: "SIGKILL" }));
+    const exited = new AbortController();
+    child.once("exit", () => {
+      exited.abort(new Error("bucketops exited before it was killed"));
+    });
+    const seen = await waitFor(
       `a growing temp file under ${where} (kill ${i + 1})`,
       async () => {
-        assert.ok(!exited, "bucketops exited before it was killed");
         const growing = (await tempFiles(where)).filter((f) => f.size >= minBytes);
         // A write whose previous kill left a temp file behind: wait for a new one, not an old one.
         return growing.find((f) => !leftBehind.has(f.file));
       },
-      60_000,
+      { timeoutMs: 60_000, intervalMs: 10, signal: exited.signal },
     );
-    await killHard(child);
+    await stopProcess(child, { signal: "SIGKILL" });
     kills++;
     if (seen.file.includes(`${path.sep}bucket${path.sep}`)) killedInStore++;
     for (const f of await tempFiles(storage)) leftBehind.add(f.file);
@@ -113,7 +93,7 @@ void test(`kill -9 ${KILLS} times while writing the cache or the artifact, then 
 
   const server = await startServerProcess(args);
   t.after(() => server.stop());
-  const view = await until(
+  const view = await waitFor(
     "one successful reconcile after the restart",
     async () => {
       const res = await fetch(`${server.url}/api/buckets/crash/big`);
@@ -122,7 +102,7 @@ void test(`kill -9 ${KILLS} times while writing the cache or the artifact, then 
         ? v
         : undefined;
     },
-    90_000,
+    { timeoutMs: 90_000, intervalMs: 10, context: server.logs },
   );
   const after = await tempFiles(storage);
   t.diagnostic(`after one successful reconcile (${view.lastReconcile?.outcome}): ${after.length} temp files`);

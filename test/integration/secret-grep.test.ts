@@ -3,14 +3,15 @@
 // searched for each value (and its base64 form) and must hold none.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import type { BucketView } from "../../src/standalone/runner.js";
-import { runCli, startServerProcess } from "../support/cli.js";
+import { runArgs, runCli, startServerProcess } from "../support/cli.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
+import { makeTempDir, removeDir } from "../support/temp.js";
+import { waitFor } from "../support/wait.js";
 
 /** A 24-character token that occurs nowhere by chance. */
 const token = (): string => `T${randomBytes(12).toString("hex").slice(0, 23)}`;
@@ -111,16 +112,6 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
-/** Polls until `done(value)`; after `timeoutMs` returns the last value anyway (the assertions then say why). */
-async function poll<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 before(async () => {
   minio = await startMinio({ accessKey: ROOT_USER, secretKey: ROOT_PASSWORD });
   await minio.createBucket("grep-bucket");
@@ -128,12 +119,12 @@ before(async () => {
     ["app/deploy.yaml", "kind: Deployment\n"],
     ["app/svc.yaml", "kind: Service\n"],
   ]);
-  work = await mkdtemp(path.join(os.tmpdir(), "bucketops-grep-"));
+  work = await makeTempDir("grep");
 });
 
 after(async () => {
-  await minio.stop();
-  await rm(work, { recursive: true, force: true });
+  await minio?.stop();
+  if (work) await removeDir(work);
 });
 
 test("bucketops run at debug level: no Secret value in logs, API, reconcile answers, dashboard, metrics or storage", async () => {
@@ -152,22 +143,19 @@ test("bucketops run at debug level: no Secret value in logs, API, reconcile answ
   );
   for (const [name, text] of Object.entries(MALFORMED)) await writeFile(path.join(config, name), text);
 
-  const server = await startServerProcess([
-    "--config",
-    config,
-    "--storage",
-    storage,
-    "--listen",
-    "127.0.0.1:0",
-    "--log-level",
-    "debug",
-  ]);
+  const server = await startServerProcess(runArgs(config, storage, "--log-level", "debug"));
   const found: string[] = [];
   let listing: { items: BucketView[]; problems: { file: string; message: string }[] };
   try {
-    listing = await poll(
-      async () => (await (await fetch(`${server.url}/api/buckets`)).json()) as typeof listing,
-      (body) => body.items.length === 4 && body.items.every((b) => b.lastReconcile),
+    let last = "";
+    listing = await waitFor(
+      "the 4 Buckets, each reconciled once",
+      async () => {
+        last = await (await fetch(`${server.url}/api/buckets`)).text();
+        const body = JSON.parse(last) as typeof listing;
+        return body.items.length === 4 && body.items.every((b) => b.lastReconcile) ? body : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, context: () => `last GET /api/buckets: ${last}` },
     );
     for (const b of listing.items) {
       const res = await fetch(`${server.url}/api/buckets/${b.namespace}/${b.name}`);

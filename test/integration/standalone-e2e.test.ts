@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { extractTarGz } from "../../src/artifact/extract.js";
 import type { BucketView } from "../../src/standalone/runner.js";
-import { runCli, startServerProcess } from "../support/cli.js";
+import { runArgs, runCli, startServerProcess } from "../support/cli.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 import { makeTempDir, removeDir } from "../support/temp.js";
 import { waitFor } from "../support/wait.js";
@@ -75,14 +75,7 @@ test("bucketops run serves a verifiable artifact, and the CLI drives it", async 
   await import("node:fs/promises").then((fs) => fs.mkdir(config, { recursive: true }));
   await writeFile(path.join(config, "bucket.yaml"), bucketYaml());
 
-  let server = await startServerProcess([
-    "--config",
-    config,
-    "--storage",
-    storage,
-    "--listen",
-    "127.0.0.1:0",
-  ]);
+  let server = await startServerProcess(runArgs(config, storage));
   try {
     const view = await waitFor("Ready", async () => {
       const v = await bucketView(server.url);
@@ -159,7 +152,7 @@ test("bucketops run serves a verifiable artifact, and the CLI drives it", async 
 
     // Restart: state is kept, so the restarted server downloads nothing.
     await server.stop();
-    server = await startServerProcess(["--config", config, "--storage", storage, "--listen", "127.0.0.1:0"]);
+    server = await startServerProcess(runArgs(config, storage));
     const restarted = await bucketView(server.url);
     assert.equal(restarted.status.artifact?.digest, after.status.artifact?.digest);
     const again = await reconcileJson(server.url);

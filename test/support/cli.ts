@@ -34,6 +34,11 @@ export function runCli(
   });
 }
 
+/** The arguments of `bucketops run` over `config`, storing into `storage`, on a free loopback port; then `extra`. */
+export function runArgs(config: string, storage: string, ...extra: string[]): string[] {
+  return ["--config", config, "--storage", storage, "--listen", "127.0.0.1:0", ...extra];
+}
+
 /** Starts a long-running `bucketops run` and resolves once it prints its URL. */
 export async function startServerProcess(args: string[]): Promise<{
   url: string;
