@@ -28,7 +28,10 @@ export async function loadFolder(dir: string): Promise<FolderContents> {
   return loadFiles(await listYamlFiles(path.resolve(dir)));
 }
 
-/** Loads the given YAML files, with the same rules as loadFolder; a missing file is a problem. */
+/**
+ * Loads the given YAML files, with the same rules as loadFolder. Never throws: a file that is missing, unreadable,
+ * too large or does not parse is a problem.
+ */
 export async function loadFiles(files: readonly string[]): Promise<FolderContents> {
   const loaded: FileContents[] = [];
   for (const file of files.map((f) => path.resolve(f))) {

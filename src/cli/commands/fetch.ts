@@ -155,12 +155,8 @@ async function resolveTarget(source: string, flags: FetchFlags): Promise<Target>
     const name = `url-${createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 12)}`;
     return { ref: { namespace: "fetch", name }, spec, baseDir: process.cwd(), secrets: new Map() };
   }
-  const contents = await loadFiles([source]).catch((error: unknown) => {
-    throw new CliError(
-      `cannot read ${source}: ${error instanceof Error ? error.message : String(error)}`,
-      ExitCode.Usage,
-    );
-  });
+  // loadFiles does not throw: a missing, unreadable, oversized or unparseable file comes back as a problem.
+  const contents = await loadFiles([source]);
   if (contents.problems.length > 0) {
     throw new CliError(contents.problems.map((p) => `${p.file}: ${p.message}`).join("\n"), ExitCode.Usage);
   }
