@@ -83,7 +83,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   try {
     await waitForListening(child, () => output, 30_000);
   } catch (error) {
-    child.kill("SIGKILL");
+    await stopProcess(child, { signal: "SIGKILL" });
     await removeDir(workspace);
     throw new Error(`Azurite did not start: ${String(error)}\n${output}`);
   }

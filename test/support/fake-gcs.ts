@@ -59,7 +59,7 @@ export async function startFakeGcs(options: { https?: boolean } = {}): Promise<F
   try {
     await waitForHttp(`${url}/_internal/healthcheck`, 30_000);
   } catch (error) {
-    child.kill("SIGKILL");
+    await stopProcess(child, { signal: "SIGKILL" });
     throw new Error(`fake-gcs-server did not start: ${String(error)}\n${stderr}`);
   }
   // An emulator endpoint: the client sends no credentials and contacts nothing but this server.

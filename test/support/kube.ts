@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { textResponse, type TextResponse } from "./http.js";
 import { freePort, waitForHttp } from "./ports.js";
-import { stopProcess } from "./stop-process.js";
+import { isRunning, stopProcess } from "./stop-process.js";
 import { makeTempDir, removeDir } from "./temp.js";
 import { waitFor } from "./wait.js";
 
@@ -55,9 +55,9 @@ export async function startKube(options: StartKubeOptions = {}): Promise<KubeSer
   const timeoutMs = options.timeoutMs ?? 120_000;
   const dir = await makeTempDir("kube");
   const children: ChildProcess[] = [];
+  // Synchronous, for process "exit" too (no await there): stopProcess cannot serve.
   const killAll = (): void => {
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    for (const child of children) if (isRunning(child)) child.kill("SIGKILL");
   };
   process.on("exit", killAll);
   try {

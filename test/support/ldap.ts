@@ -127,7 +127,7 @@ export async function startLdap(): Promise<LdapServer> {
   try {
     await waitForTcp(port, 15_000, () => child.exitCode !== null);
   } catch (error) {
-    child.kill("SIGKILL");
+    await stopProcess(child, { signal: "SIGKILL" });
     await removeDir(dir);
     throw new Error(`slapd did not start: ${String(error)}\n${stderr}`);
   }

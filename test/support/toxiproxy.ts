@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, waitForHttp } from "./ports.js";
+import { stopProcess } from "./stop-process.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const TOXIPROXY_BIN = path.join(repoRoot, ".cache/bin/toxiproxy-server");
@@ -45,7 +46,7 @@ export async function startToxiproxy(): Promise<ToxiproxyServer> {
   try {
     await waitForHttp(`${apiUrl}/version`, 30_000);
   } catch (error) {
-    child.kill("SIGKILL");
+    await stopProcess(child, { signal: "SIGKILL" });
     throw new Error(`toxiproxy-server did not start: ${String(error)}\n${stderr}`);
   }
 
@@ -77,11 +78,6 @@ export async function startToxiproxy(): Promise<ToxiproxyServer> {
     async reset(): Promise<void> {
       await call("POST", "/reset");
     },
-    async stop(): Promise<void> {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    },
+    stop: () => stopProcess(child),
   };
 }
