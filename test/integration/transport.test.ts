@@ -6,6 +6,7 @@ import { findCondition } from "../../src/api/status.js";
 import { engineEnv } from "../support/engine-env.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 import { freePort } from "../support/ports.js";
+import { removeDir } from "../support/temp.js";
 import { selfSignedCert, type SelfSigned } from "../support/tls.js";
 import { startProxy } from "../support/proxy.js";
 
@@ -32,6 +33,7 @@ before(async () => {
 after(async () => {
   for (const stop of stopProxy) await stop();
   await minio?.stop();
+  if (tls) await removeDir(tls.dir);
 });
 
 const spec = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({

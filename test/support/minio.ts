@@ -5,11 +5,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { Agent as HttpsAgent } from "node:https";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { freePort, waitForHttp, waitForTcp } from "./ports.js";
+import { textResponse } from "./http.js";
+import { freePort, waitForHttp } from "./ports.js";
 import { stopProcess } from "./stop-process.js";
 import { makeTempDir, removeDir } from "./temp.js";
+import { waitFor } from "./wait.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const MINIO_BIN = path.join(repoRoot, ".cache/bin/minio");
@@ -79,11 +81,18 @@ export async function startMinio(
   try {
     // MinIO answers plain HTTP on a TLS port with 400; the readiness probe uses plain HTTP only without TLS.
     if (options.certsDir) {
-      await waitForTcp(port, 30_000);
-      await new Promise((r) => setTimeout(r, 300)); // the TLS listener accepts just before it serves
+      // Its TLS listener accepts connections just before it serves: wait for a 200 over TLS. Readiness only
+      // (the tests check certificates themselves), so the certificate is not verified here.
+      const health = `${url}/minio/health/live`;
+      await waitFor(
+        `${health} to answer 200`,
+        async () => (await textResponse(httpsRequest(health, { rejectUnauthorized: false }))).status === 200,
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
     } else await waitForHttp(`${url}/minio/health/live`, 30_000);
   } catch (error) {
-    child.kill("SIGKILL");
+    await stopProcess(child, { signal: "SIGKILL" });
+    await removeDir(dataDir);
     throw new Error(`MinIO did not start: ${String(error)}\n${stderr}`);
   }
   const client = new S3Client({
