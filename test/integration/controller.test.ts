@@ -633,8 +633,13 @@ test("controller at debug level: no Secret value in Bucket status, events, logs,
       return ready?.status === "False" ? b : undefined;
     });
   }
-  // A few more failed reconciles (2 s interval, backoff), so retries and their log lines are searched too.
-  await new Promise((resolve) => setTimeout(resolve, 4_000));
+  // Two more failed reconciles of each (2 s interval, backoff), so retries and their log lines are searched too.
+  const reconciles = (name: string): Promise<number> =>
+    bucketMetric(main.url, "gotk_reconcile_duration_seconds_count", name);
+  for (const name of Object.keys(buckets)) {
+    const before = await reconciles(name);
+    await waitFor(`two more reconciles of ${name}`, async () => (await reconciles(name)) >= before + 2);
+  }
   const events = await kubectl("get", "events", "-n", NS, "-o", "json");
   assert.ok(
     Object.keys(buckets).every((name) => events.includes(name)),
