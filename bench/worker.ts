@@ -30,7 +30,9 @@ export type WorkerArgs =
   /** One long-lived process, as a controller is: a reconcile per "reconcile" line on stdin, a result line each. */
   | (ServerArgs & { mode: "bucketops-warm"; workDir: string; concurrency?: number })
   /** `signed`: SigV4 on every GET (the SDK's signer), so the server checks each signature as it does for bucketops. */
-  | (ServerArgs & { mode: "raw"; outDir: string; concurrency: number; signed?: boolean });
+  | (ServerArgs & { mode: "raw"; outDir: string; concurrency: number; signed?: boolean })
+  /** A Bucket with `spec.url` (file:// for the many-keys datasets), one reconcile. */
+  | { mode: "bucketops-url"; sourceUrl: string; workDir: string; concurrency?: number };
 
 export interface WorkerResult {
   wallMs: number;
@@ -42,6 +44,7 @@ export interface WorkerResult {
   getRequests: number;
   outcome?: string;
   digest?: string;
+  revision?: string;
 }
 
 function peakRssMiB(): number {
@@ -52,7 +55,7 @@ function peakRssMiB(): number {
 }
 
 async function runBucketops(
-  args: Extract<WorkerArgs, { mode: "bucketops" | "bucketops-warm" }>,
+  args: Extract<WorkerArgs, { mode: "bucketops" | "bucketops-warm" | "bucketops-url" }>,
 ): Promise<WorkerResult> {
   const statusFile = path.join(args.workDir, "status.json");
   let status: BucketStatus;
@@ -67,23 +70,20 @@ async function runBucketops(
     retentionRecords: 2,
     retentionTtlMs: 60_000,
   });
-  const spec = {
-    provider: "generic",
-    bucketName: args.bucket,
-    endpoint: args.endpoint,
-    insecure: true,
-    prefix: args.prefix,
-    interval: "5m",
-    timeout: "10m",
-    secretRef: { name: "creds" },
-  };
+  const spec =
+    args.mode === "bucketops-url" ? { url: args.sourceUrl, interval: "5m", timeout: "30m" } : s3Spec(args);
   const started = performance.now();
   const cpu = process.cpuUsage();
   const result = await reconcile(
     { ref: { namespace: "bench", name: "bucket" }, generation: 1, spec, status },
     {
       store,
-      readSecret: () => Promise.resolve({ accesskey: args.accessKey, secretkey: args.secretKey }),
+      readSecret: () =>
+        Promise.resolve(
+          args.mode === "bucketops-url"
+            ? undefined
+            : { accesskey: args.accessKey, secretkey: args.secretKey },
+        ),
       cacheRoot: path.join(args.workDir, "cache"),
       logger: pino({ level: "silent" }),
       concurrency: args.concurrency ?? 32,
@@ -105,6 +105,20 @@ async function runBucketops(
     getRequests: result.stats.getRequests,
     outcome: result.outcome,
     digest: result.status.artifact?.digest ?? "",
+    revision: result.status.artifact?.revision ?? "",
+  };
+}
+
+function s3Spec(args: ServerArgs): Record<string, unknown> {
+  return {
+    provider: "generic",
+    bucketName: args.bucket,
+    endpoint: args.endpoint,
+    insecure: true,
+    prefix: args.prefix,
+    interval: "5m",
+    timeout: "10m",
+    secretRef: { name: "creds" },
   };
 }
 
