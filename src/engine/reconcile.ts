@@ -5,7 +5,12 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { normalizeSpec, type BucketSpec } from "../api/normalize.js";
 import { Reason, type Artifact, type BucketStatus } from "../api/status.js";
-import { writeTarGz, type ArchiveResult, type SegmentIndex, type SortedEntries } from "../artifact/tarball.js";
+import {
+  writeTarGz,
+  type ArchiveResult,
+  type SegmentIndex,
+  type SortedEntries,
+} from "../artifact/tarball.js";
 import { resolveConnection, type ConnectionConfig } from "../credentials/resolve.js";
 import type { SecretReader } from "../credentials/secret.js";
 import { createProvider, type ProviderTuning } from "../providers/index.js";

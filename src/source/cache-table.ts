@@ -169,7 +169,7 @@ export class CacheTable {
       table.reserve(count);
       const chunk = Buffer.allocUnsafe(Math.floor(CHUNK / RECORD) * RECORD);
       let position = start.length + headLength;
-      for (let left = count; left > 0; ) {
+      for (let left = count; left > 0;) {
         const n = Math.min(left, chunk.length / RECORD);
         const { bytesRead } = await fh.read(chunk, 0, n * RECORD, position);
         if (bytesRead !== n * RECORD) return undefined;

@@ -2,12 +2,12 @@
 // Small objects are appended to pack files (see cache-pack), big ones get a file each; an index file says where.
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { PackWriter } from "./cache-pack.js";
-import { CacheTable, type CacheEntry } from "./cache-table.js";
+import { CacheTable } from "./cache-table.js";
 
 /** Where one cached object's bytes are: `size` bytes at `offset` of `file`. */
 export interface CachedLocation {
@@ -20,8 +20,6 @@ export interface ContentCacheOptions {
   /** Objects up to this size (as listed) go into packs; bigger ones get a file of their own. */
   packLimit?: number;
 }
-
-type Entry = CacheEntry;
 
 /** The index of format 1 (JSON), still read so an existing cache is kept; written as format 2 (cache-table). */
 interface IndexFile {

@@ -194,7 +194,7 @@ export class ObjectIndex implements Iterable<IndexEntry> {
     const chunk = Buffer.allocUnsafe(64 * 1024);
     let used = 0;
     const put = (source: Buffer, start: number, end: number): void => {
-      for (let at = start; at < end; ) {
+      for (let at = start; at < end;) {
         if (used === chunk.length) {
           hash.update(chunk);
           used = 0;
