@@ -51,6 +51,7 @@ export interface ReconcileSample {
 export interface ControllerRssResult {
   dataset: string;
   nodeOptions: string;
+  env: Record<string, string>;
   /** RSS of the controller once started and synced, before the first reconcile ended. */
   samples: ReconcileSample[];
   peakMiB: number;
@@ -154,6 +155,7 @@ export async function runControllerRss(
     return {
       dataset: options.dataset,
       nodeOptions: options.nodeOptions ?? "",
+      env: options.env ?? {},
       samples,
       peakMiB,
       growthMiB: later.length ? Math.max(...later) - first : 0,
@@ -224,7 +226,9 @@ function spawnController(options: ControllerRssOptions, kubeconfig: string): Chi
 export function formatControllerRss(r: ControllerRssResult): string {
   const rss = r.samples.map((s) => s.rssMiB.toFixed(0)).join(" ");
   return (
-    `controller RSS ${r.dataset}${r.nodeOptions ? ` (${r.nodeOptions})` : ""}: peak ${r.peakMiB.toFixed(0)} MiB, ` +
+    `controller RSS ${r.dataset} (NODE_OPTIONS=${JSON.stringify(r.nodeOptions)}${Object.entries(r.env)
+      .map(([k, v]) => ` ${k}=${v}`)
+      .join("")}): peak ${r.peakMiB.toFixed(0)} MiB, ` +
     `growth after the first ${r.growthMiB.toFixed(0)} MiB; RSS after each reconcile: ${rss}`
   );
 }

@@ -2,7 +2,8 @@
 // Flags: --datasets A,B[,K200,K1M]  --repeat N (best of N for cold runs)  --scale-minutes M (0 skips the scale run)
 //        --scale-buckets N  --scale-runtimes standalone,controller  --no-rclone  --label TEXT  --out FILE
 //        --controller-rss A,B (the controller over --controller-reconciles N (20) reconciles of a Bucket of those
-//        datasets; "" skips)  --controller-node-options "--max-semi-space-size=2"  --data-dir DIR
+//        datasets; "" skips)  --controller-node-options "deployment" (the Deployment's, the default) or NODE_OPTIONS
+//        --controller-cli FILE (another build, for before/after)  --data-dir DIR
 // K200 and K1M (200,000 and 1,000,000 tiny files over file://) are written once under --data-dir and reused.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -26,6 +27,7 @@ import {
 } from "./scale-controller.js";
 import type { ServerArgs, WorkerArgs, WorkerResult } from "./worker.js";
 import { writeManyKeys } from "./keys.js";
+import { CONTROLLER_MEMORY_ENV } from "../src/install/manifests.js";
 import { formatControllerRss, runControllerRss, type ControllerRssResult } from "./controller-rss.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -45,7 +47,8 @@ const { values: flags } = parseArgs({
     out: { type: "string", default: path.join(repoRoot, "bench/results/latest.json") },
     "controller-rss": { type: "string", default: "" },
     "controller-reconciles": { type: "string", default: "20" },
-    "controller-node-options": { type: "string", default: "" },
+    // "deployment": the Deployment's NODE_OPTIONS and MALLOC_ARENA_MAX (src/install/manifests.ts); else NODE_OPTIONS.
+    "controller-node-options": { type: "string", default: "deployment" },
     // Another build of the CLI for the controller RSS run (e.g. a checkout of main, for before/after figures).
     "controller-cli": { type: "string", default: CLI },
     "data-dir": { type: "string", default: path.join(repoRoot, ".bench-data") },
@@ -584,6 +587,14 @@ function ratios(rows: Row[]): Record<string, number> {
   return out;
 }
 
+/** The controller RSS run's Node settings: the Deployment's, or the NODE_OPTIONS given (and glibc's defaults). */
+function controllerNodeEnv(): { nodeOptions: string; env: Record<string, string> } {
+  const given = flags["controller-node-options"];
+  if (given !== "deployment") return { nodeOptions: given, env: {} };
+  const { NODE_OPTIONS = "", ...env } = CONTROLLER_MEMORY_ENV;
+  return { nodeOptions: NODE_OPTIONS, env };
+}
+
 /** The runs against MinIO: the A/B datasets' rows, then the controller RSS runs. */
 async function minioRuns(
   minio: BenchMinio,
@@ -626,7 +637,7 @@ async function minioRuns(
         dataset: name,
         prefix: dataset.prefix,
         reconciles: Number(flags["controller-reconciles"]),
-        nodeOptions: flags["controller-node-options"],
+        ...controllerNodeEnv(),
         cli: path.resolve(flags["controller-cli"]),
         workDir: path.join(work, `rss-${name}`),
       },
