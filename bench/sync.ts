@@ -122,6 +122,8 @@ interface Row {
   objectsPerS: number;
   mbPerS: number;
   note?: string;
+  /** process.memoryUsage() at the sampled peak (the many-keys rows). */
+  atPeak?: WorkerResult["atPeak"];
 }
 
 const log = (line: string): void => {
@@ -521,7 +523,9 @@ async function benchKeys(name: string, work: string): Promise<Row[]> {
     log(
       `${name}: bucketops ${scenario} ${(r.wallMs / 1000).toFixed(1)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
     );
-    rows.push(row(dataset, "bucketops", scenario, r, none, `file://, revision ${r.revision ?? ""}`));
+    const out = row(dataset, "bucketops", scenario, r, none, `file://, revision ${r.revision ?? ""}`);
+    if (r.atPeak) out.atPeak = r.atPeak;
+    rows.push(out);
   }
   await rm(workDir, { recursive: true, force: true });
   return rows;

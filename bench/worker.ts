@@ -45,6 +45,29 @@ export interface WorkerResult {
   outcome?: string;
   digest?: string;
   revision?: string;
+  /** process.memoryUsage() (MiB) at the highest RSS sampled every 100 ms: what the peak is made of. */
+  atPeak?: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+}
+
+/** Samples process.memoryUsage() until stopped; returns the sample with the highest RSS. */
+function sampleMemory(): () => NonNullable<WorkerResult["atPeak"]> {
+  const mib = (n: number): number => Math.round((n / 2 ** 20) * 10) / 10;
+  let best = process.memoryUsage();
+  const timer = setInterval(() => {
+    const now = process.memoryUsage();
+    if (now.rss > best.rss) best = now;
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    const { rss, heapTotal, heapUsed, external, arrayBuffers } = best;
+    return {
+      rss: mib(rss),
+      heapTotal: mib(heapTotal),
+      heapUsed: mib(heapUsed),
+      external: mib(external),
+      arrayBuffers: mib(arrayBuffers),
+    };
+  };
 }
 
 function peakRssMiB(): number {
@@ -74,6 +97,7 @@ async function runBucketops(
     args.mode === "bucketops-url" ? { url: args.sourceUrl, interval: "5m", timeout: "30m" } : s3Spec(args);
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const stopSampling = sampleMemory();
   const result = await reconcile(
     { ref: { namespace: "bench", name: "bucket" }, generation: 1, spec, status },
     {
@@ -91,6 +115,7 @@ async function runBucketops(
   );
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - started;
+  const atPeak = stopSampling();
   if (result.outcome === "failed" || result.outcome === "stalled") {
     throw new Error(`reconcile ${result.outcome}: ${result.error?.message ?? ""}`);
   }
@@ -106,6 +131,7 @@ async function runBucketops(
     outcome: result.outcome,
     digest: result.status.artifact?.digest ?? "",
     revision: result.status.artifact?.revision ?? "",
+    atPeak,
   };
 }
 

@@ -61,15 +61,23 @@ export async function scanBucket(
   }
   if (options.ignore) layers.push({ patterns: options.ignore, base: "" });
 
+  // Ignored positions are marked first; the index is copied without them only when there are any.
   const isIgnored = buildIgnoreFilter(layers);
-  const kept = new ObjectIndexBuilder();
+  const ignored = new Uint8Array(listed.size);
+  let ignoredCount = 0;
   for (let i = 0; i < listed.size; i++) {
     const key = listed.keyAt(i);
-    if (isIgnored(key)) continue;
-    assertSafeKey(key);
-    kept.addFrom(listed, i);
+    if (layers.length > 0 && isIgnored(key)) {
+      ignored[i] = 1;
+      ignoredCount++;
+    } else assertSafeKey(key);
   }
-  const index = kept.length === listed.size ? listed : new ObjectIndex(kept);
+  let index = listed;
+  if (ignoredCount > 0) {
+    const kept = new ObjectIndexBuilder();
+    for (let i = 0; i < listed.size; i++) if (!ignored[i]) kept.addFrom(listed, i);
+    index = new ObjectIndex(kept);
+  }
   return { index, listed: listed.size, ignored: listed.size - index.size, ignoreFiles };
 }
 
