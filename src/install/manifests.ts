@@ -63,21 +63,21 @@ export function installObjects(options: InstallOptions = DEFAULT_INSTALL): Recor
   ];
 }
 
-/** The least privilege the controller needs: Buckets and their status, Secrets (get only), Events. */
 /**
  * Node's memory settings in the controller's Deployment. Without a heap limit V8 lets the old generation grow
- * with garbage (controller RSS 211–235 MiB on dataset A, growing); with it 157–161 MiB, flat. Packed indexes are
- * ArrayBuffers, outside this limit. One malloc arena less per thread (zlib runs on the libuv pool) saves a little
- * more. Measured with `npm run bench -- --datasets= --controller-rss A,B` (README Performance).
+ * with garbage (controller RSS 211–235 MiB on dataset A, growing); with it 158–170 MiB over 20 reconciles.
+ * Packed indexes are ArrayBuffers, outside this limit. One malloc arena less per thread (zlib runs on the libuv
+ * pool) saves a little more. Measured with `npm run bench -- --datasets= --controller-rss A,B` (README Performance).
  */
 export const CONTROLLER_MEMORY_ENV: Readonly<Record<string, string>> = {
   NODE_OPTIONS: "--max-semi-space-size=2 --max-old-space-size=256",
   MALLOC_ARENA_MAX: "2",
 };
 
-/** The controller's memory limit: the measured peak on datasets A and B (≤ 190 MiB) with headroom. */
+/** The controller's memory limit: its measured peak on datasets A and B (171 and 228 MiB) with ~1.7× headroom. */
 export const CONTROLLER_MEMORY_LIMIT = "384Mi";
 
+/** The least privilege the controller needs: Buckets and their status, Secrets (get only), Events. */
 export function clusterRole(): Record<string, unknown> {
   return {
     apiVersion: "rbac.authorization.k8s.io/v1",
