@@ -3,7 +3,7 @@
 //        --scale-buckets N  --scale-runtimes standalone,controller  --no-rclone  --label TEXT  --out FILE
 //        --controller-rss A,B (the controller over --controller-reconciles N (20) reconciles of a Bucket of those
 //        datasets; "" skips)  --controller-node-options "deployment" (the Deployment's, the default) or NODE_OPTIONS
-//        --controller-cli FILE (another build, for before/after)  --data-dir DIR
+//        --controller-cli FILE (another build, for before/after)  --data-dir DIR  --keys-node-options OPTS
 // K200 and K1M (200,000 and 1,000,000 tiny files over file://) are written once under --data-dir and reused.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -52,6 +52,8 @@ const { values: flags } = parseArgs({
     // Another build of the CLI for the controller RSS run (e.g. a checkout of main, for before/after figures).
     "controller-cli": { type: "string", default: CLI },
     "data-dir": { type: "string", default: path.join(repoRoot, ".bench-data") },
+    // NODE_OPTIONS of the K200/K1M workers, e.g. the image's "--max-semi-space-size=2" (Dockerfile).
+    "keys-node-options": { type: "string", default: "" },
   },
 });
 const repeat = Math.max(1, Number(flags.repeat));
@@ -145,8 +147,9 @@ function runChild(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise
   });
 }
 
-async function worker(args: WorkerArgs): Promise<WorkerResult> {
-  const out = await runChild(process.execPath, [WORKER, JSON.stringify(args)]);
+async function worker(args: WorkerArgs, nodeOptions?: string): Promise<WorkerResult> {
+  const env = nodeOptions === undefined ? undefined : { ...process.env, NODE_OPTIONS: nodeOptions };
+  const out = await runChild(process.execPath, [WORKER, JSON.stringify(args)], env);
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as WorkerResult;
 }
 
@@ -516,14 +519,15 @@ async function benchKeys(name: string, work: string): Promise<Row[]> {
   const workDir = path.join(work, `${name}-bucketops`);
   const none = { get: 0, list: 0, head: 0 };
   const run = (): Promise<WorkerResult> =>
-    worker({ mode: "bucketops-url", sourceUrl: `file://${root}`, workDir });
+    worker({ mode: "bucketops-url", sourceUrl: `file://${root}`, workDir }, flags["keys-node-options"]);
   const rows: Row[] = [];
   for (const scenario of ["cold", "no-change"] as const) {
     const r = await run();
     log(
       `${name}: bucketops ${scenario} ${(r.wallMs / 1000).toFixed(1)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
     );
-    const out = row(dataset, "bucketops", scenario, r, none, `file://, revision ${r.revision ?? ""}`);
+    const node = flags["keys-node-options"] ? `, NODE_OPTIONS=${flags["keys-node-options"]}` : "";
+    const out = row(dataset, "bucketops", scenario, r, none, `file://${node}, revision ${r.revision ?? ""}`);
     if (r.atPeak) out.atPeak = r.atPeak;
     rows.push(out);
   }
