@@ -74,7 +74,7 @@ export const CONTROLLER_MEMORY_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: "2",
 };
 
-/** The controller's memory limit: its measured peak on datasets A and B (171 and 228 MiB) with ~1.7× headroom. */
+/** The controller's memory limit: its measured peak on datasets A and B (171 and 228–258 MiB) with ~1.5× headroom. */
 export const CONTROLLER_MEMORY_LIMIT = "384Mi";
 
 /** The least privilege the controller needs: Buckets and their status, Secrets (get only), Events. */
