@@ -9,6 +9,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
+# A small young generation: V8's default lets it grow to tens of MiB of garbage (a cold sync of 200,000 keys
+# peaked at 339–399 MiB RSS with the default, 184 MiB with this; README Performance). The Deployment adds a heap cap.
+ENV NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules

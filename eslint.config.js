@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", ".cache/**", "node_modules/**", "coverage/**"] },
+  { ignores: ["dist/**", ".cache/**", "node_modules/**", "coverage/**", ".bench-data/**"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -36,6 +36,8 @@ import {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const NAMESPACE = "scale";
+/** The namespace of the bench's Buckets (also the controller RSS run's). */
+export const SCALE_NAMESPACE = NAMESPACE;
 const CREATE_PARALLELISM = 16;
 // Listing 1,000 Buckets with status costs the API server too; every 2 s keeps that small next to the controller.
 const READY_POLL_MS = 2000;
@@ -93,7 +95,7 @@ async function kubectl(kube: KubeServer, ...args: string[]): Promise<void> {
 }
 
 /** Applies the generated CRD with kubectl (as users do), waits until it is Established, creates the namespace. */
-async function installCrdAndNamespace(kube: KubeServer, kc: KubeConfig): Promise<void> {
+export async function installCrdAndNamespace(kube: KubeServer, kc: KubeConfig): Promise<void> {
   await kubectl(kube, "apply", "-f", path.join(repoRoot, CRD_FILE));
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const deadline = Date.now() + 60_000;

@@ -1,6 +1,10 @@
 // `npm run bench`: bucketops vs rclone vs a raw parallel-GET loop against a local MinIO, plus the scale run.
-// Flags: --datasets A,B  --repeat N (best of N for cold runs)  --scale-minutes M (0 skips the scale run)
+// Flags: --datasets A,B[,K200,K1M]  --repeat N (best of N for cold runs)  --scale-minutes M (0 skips the scale run)
 //        --scale-buckets N  --scale-runtimes standalone,controller  --no-rclone  --label TEXT  --out FILE
+//        --controller-rss A,B (the controller over --controller-reconciles N (20) reconciles of a Bucket of those
+//        datasets; "" skips)  --controller-node-options "deployment" (the Deployment's, the default) or NODE_OPTIONS
+//        --controller-cli FILE (another build, for before/after)  --data-dir DIR  --keys-node-options OPTS
+// K200 and K1M (200,000 and 1,000,000 tiny files over file://) are written once under --data-dir and reused.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
@@ -22,6 +26,9 @@ import {
   type ControllerScaleResult,
 } from "./scale-controller.js";
 import type { ServerArgs, WorkerArgs, WorkerResult } from "./worker.js";
+import { writeManyKeys } from "./keys.js";
+import { CONTROLLER_MEMORY_ENV } from "../src/install/manifests.js";
+import { formatControllerRss, runControllerRss, type ControllerRssResult } from "./controller-rss.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WORKER = path.join(repoRoot, "dist/bench/worker.js");
@@ -38,6 +45,15 @@ const { values: flags } = parseArgs({
     "no-rclone": { type: "boolean", default: false },
     label: { type: "string", default: "" },
     out: { type: "string", default: path.join(repoRoot, "bench/results/latest.json") },
+    "controller-rss": { type: "string", default: "" },
+    "controller-reconciles": { type: "string", default: "20" },
+    // "deployment": the Deployment's NODE_OPTIONS and MALLOC_ARENA_MAX (src/install/manifests.ts); else NODE_OPTIONS.
+    "controller-node-options": { type: "string", default: "deployment" },
+    // Another build of the CLI for the controller RSS run (e.g. a checkout of main, for before/after figures).
+    "controller-cli": { type: "string", default: CLI },
+    "data-dir": { type: "string", default: path.join(repoRoot, ".bench-data") },
+    // NODE_OPTIONS of the K200/K1M workers, e.g. the image's "--max-semi-space-size=2" (Dockerfile).
+    "keys-node-options": { type: "string", default: "" },
   },
 });
 const repeat = Math.max(1, Number(flags.repeat));
@@ -53,6 +69,12 @@ interface Dataset {
   body(i: number, version: number): Buffer;
   rawConcurrency: number[];
 }
+
+/** The many-keys datasets: tiny files in a local folder, synced over file:// (cold and no change only). */
+const KEY_DATASETS: Record<string, { count: number; describe: string }> = {
+  K200: { count: 200_000, describe: "200,000 tiny files (~20 B) over file://, 1,000 a folder" },
+  K1M: { count: 1_000_000, describe: "1,000,000 tiny files (~20 B) over file://, 1,000 a folder" },
+};
 
 const DATASETS: Record<string, Dataset> = {
   A: {
@@ -102,6 +124,8 @@ interface Row {
   objectsPerS: number;
   mbPerS: number;
   note?: string;
+  /** process.memoryUsage() at the sampled peak (the many-keys rows). */
+  atPeak?: WorkerResult["atPeak"];
 }
 
 const log = (line: string): void => {
@@ -123,8 +147,9 @@ function runChild(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise
   });
 }
 
-async function worker(args: WorkerArgs): Promise<WorkerResult> {
-  const out = await runChild(process.execPath, [WORKER, JSON.stringify(args)]);
+async function worker(args: WorkerArgs, nodeOptions?: string): Promise<WorkerResult> {
+  const env = nodeOptions === undefined ? undefined : { ...process.env, NODE_OPTIONS: nodeOptions };
+  const out = await runChild(process.execPath, [WORKER, JSON.stringify(args)], env);
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as WorkerResult;
 }
 
@@ -308,13 +333,8 @@ async function upload(minio: BenchMinio, items: [string, Buffer][]): Promise<voi
   );
 }
 
-async function benchDataset(
-  minio: BenchMinio,
-  dataset: Dataset,
-  work: string,
-  rcloneBin: string | undefined,
-): Promise<Row[]> {
-  const rows: Row[] = [];
+/** Uploads version 0 of every object of a dataset. */
+async function uploadDataset(minio: BenchMinio, dataset: Dataset): Promise<void> {
   log(`${dataset.name}: uploading ${dataset.describe}`);
   const t0 = Date.now();
   for (let start = 0; start < dataset.count; start += 1000) {
@@ -324,6 +344,16 @@ async function benchDataset(
     await upload(minio, batch);
   }
   log(`${dataset.name}: uploaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+async function benchDataset(
+  minio: BenchMinio,
+  dataset: Dataset,
+  work: string,
+  rcloneBin: string | undefined,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  await uploadDataset(minio, dataset);
   const server: ServerArgs = {
     url: minio.url,
     endpoint: minio.endpoint,
@@ -471,6 +501,40 @@ async function benchDataset(
   return rows;
 }
 
+/** Cold and no-change syncs of a many-keys folder over file://, each in a fresh worker process. */
+async function benchKeys(name: string, work: string): Promise<Row[]> {
+  const spec = KEY_DATASETS[name];
+  if (!spec) throw new Error(`unknown dataset ${name}`);
+  const root = await writeManyKeys(path.join(flags["data-dir"], name), spec.count, log);
+  const dataset: Dataset = {
+    name,
+    prefix: "",
+    count: spec.count,
+    size: 0,
+    describe: spec.describe,
+    key: () => "",
+    body: () => Buffer.alloc(0),
+    rawConcurrency: [],
+  };
+  const workDir = path.join(work, `${name}-bucketops`);
+  const none = { get: 0, list: 0, head: 0 };
+  const run = (): Promise<WorkerResult> =>
+    worker({ mode: "bucketops-url", sourceUrl: `file://${root}`, workDir }, flags["keys-node-options"]);
+  const rows: Row[] = [];
+  for (const scenario of ["cold", "no-change"] as const) {
+    const r = await run();
+    log(
+      `${name}: bucketops ${scenario} ${(r.wallMs / 1000).toFixed(1)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+    );
+    const node = flags["keys-node-options"] ? `, NODE_OPTIONS=${flags["keys-node-options"]}` : "";
+    const out = row(dataset, "bucketops", scenario, r, none, `file://${node}, revision ${r.revision ?? ""}`);
+    if (r.atPeak) out.atPeak = r.atPeak;
+    rows.push(out);
+  }
+  await rm(workDir, { recursive: true, force: true });
+  return rows;
+}
+
 function table(rows: Row[]): string {
   const head = [
     "data",
@@ -531,40 +595,92 @@ function ratios(rows: Row[]): Record<string, number> {
   return out;
 }
 
+/** The controller RSS run's Node settings: the Deployment's, or the NODE_OPTIONS given (and glibc's defaults). */
+function controllerNodeEnv(): { nodeOptions: string; env: Record<string, string> } {
+  const given = flags["controller-node-options"];
+  if (given !== "deployment") return { nodeOptions: given, env: {} };
+  const { NODE_OPTIONS = "", ...env } = CONTROLLER_MEMORY_ENV;
+  return { nodeOptions: NODE_OPTIONS, env };
+}
+
+/** The runs against MinIO: the A/B datasets' rows, then the controller RSS runs. */
+async function minioRuns(
+  minio: BenchMinio,
+  sel: { minioNames: string[]; rssNames: string[]; work: string; rcloneBin: string | undefined },
+  rows: Row[],
+  controllerRss: ControllerRssResult[],
+): Promise<void> {
+  const { minioNames, rssNames, work, rcloneBin } = sel;
+  await minio.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  // Anonymous read for the raw GET loop, so it needs no signing.
+  await minio.client.send(
+    new PutBucketPolicyCommand({
+      Bucket: BUCKET,
+      Policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: ["*"] },
+            Action: ["s3:GetObject"],
+            Resource: [`arn:aws:s3:::${BUCKET}/*`],
+          },
+        ],
+      }),
+    }),
+  );
+  for (const name of minioNames) {
+    const dataset = DATASETS[name];
+    if (!dataset) throw new Error(`unknown dataset ${name}`);
+    rows.push(...(await benchDataset(minio, dataset, work, rcloneBin)));
+  }
+  for (const name of rssNames) {
+    const dataset = DATASETS[name];
+    if (!dataset) throw new Error(`unknown dataset ${name}`);
+    if (!minioNames.includes(name)) await uploadDataset(minio, dataset);
+    const result = await runControllerRss(
+      {
+        minio,
+        bucket: BUCKET,
+        dataset: name,
+        prefix: dataset.prefix,
+        reconciles: Number(flags["controller-reconciles"]),
+        ...controllerNodeEnv(),
+        cli: path.resolve(flags["controller-cli"]),
+        workDir: path.join(work, `rss-${name}`),
+      },
+      log,
+    );
+    log(formatControllerRss(result));
+    controllerRss.push(result);
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run 'npm run bench' (it builds it)`);
   const work = await mkdtemp(path.join(os.tmpdir(), "bucketops-bench-"));
-  const rcloneBin = flags["no-rclone"] ? undefined : ensureRclone();
-  const minio = await startBenchMinio();
+  const names = flags.datasets
+    .split(",")
+    .map((s) => s.trim().toUpperCase())
+    .filter((s) => s !== "");
+  const minioNames = names.filter((n) => !(n in KEY_DATASETS));
+  const rssNames = flags["controller-rss"]
+    .split(",")
+    .map((s) => s.trim().toUpperCase())
+    .filter((s) => s !== "");
+  const rcloneBin = flags["no-rclone"] || minioNames.length === 0 ? undefined : ensureRclone();
   const rows: Row[] = [];
   let scale: ScaleResult | undefined;
   let scaleController: ControllerScaleResult | undefined;
-  try {
-    await minio.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    // Anonymous read for the raw GET loop, so it needs no signing.
-    await minio.client.send(
-      new PutBucketPolicyCommand({
-        Bucket: BUCKET,
-        Policy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { AWS: ["*"] },
-              Action: ["s3:GetObject"],
-              Resource: [`arn:aws:s3:::${BUCKET}/*`],
-            },
-          ],
-        }),
-      }),
-    );
-    for (const name of flags.datasets.split(",").map((s) => s.trim().toUpperCase())) {
-      const dataset = DATASETS[name];
-      if (!dataset) throw new Error(`unknown dataset ${name}`);
-      rows.push(...(await benchDataset(minio, dataset, work, rcloneBin)));
+  const controllerRss: ControllerRssResult[] = [];
+  for (const name of names.filter((n) => n in KEY_DATASETS)) rows.push(...(await benchKeys(name, work)));
+  if (minioNames.length > 0 || rssNames.length > 0) {
+    const minio = await startBenchMinio();
+    try {
+      await minioRuns(minio, { minioNames, rssNames, work, rcloneBin }, rows, controllerRss);
+    } finally {
+      await minio.stop();
     }
-  } finally {
-    await minio.stop();
   }
   const minutes = Number(flags["scale-minutes"]);
   const scaleOptions = {
@@ -605,18 +721,18 @@ async function main(): Promise<void> {
       node: process.version,
     },
     rclone: rcloneBin ? execFileSync(rcloneBin, ["version"], { encoding: "utf8" }).split("\n")[0] : "missing",
-    datasets: Object.fromEntries(
-      flags.datasets.split(",").map((n) => [n, DATASETS[n.trim().toUpperCase()]?.describe]),
-    ),
+    datasets: Object.fromEntries(names.map((n) => [n, DATASETS[n]?.describe ?? KEY_DATASETS[n]?.describe])),
     rows,
     ratios: ratios(rows),
     scale,
     scaleController,
+    controllerRss,
   };
   process.stdout.write(`\n${table(rows)}\n\n`);
   for (const [k, v] of Object.entries(result.ratios)) process.stdout.write(`${k}: ${v.toFixed(2)}\n`);
   if (scale) process.stdout.write(`\n${formatScale("scale", scale)}\n`);
   if (scaleController) process.stdout.write(`${formatControllerScale(scaleController)}\n`);
+  for (const r of controllerRss) process.stdout.write(`${formatControllerRss(r)}\n`);
   await mkdir(path.dirname(flags.out), { recursive: true });
   await writeFile(flags.out, `${JSON.stringify(result, null, 2)}\n`);
   log(`results written to ${flags.out}`);

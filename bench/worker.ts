@@ -30,7 +30,9 @@ export type WorkerArgs =
   /** One long-lived process, as a controller is: a reconcile per "reconcile" line on stdin, a result line each. */
   | (ServerArgs & { mode: "bucketops-warm"; workDir: string; concurrency?: number })
   /** `signed`: SigV4 on every GET (the SDK's signer), so the server checks each signature as it does for bucketops. */
-  | (ServerArgs & { mode: "raw"; outDir: string; concurrency: number; signed?: boolean });
+  | (ServerArgs & { mode: "raw"; outDir: string; concurrency: number; signed?: boolean })
+  /** A Bucket with `spec.url` (file:// for the many-keys datasets), one reconcile. */
+  | { mode: "bucketops-url"; sourceUrl: string; workDir: string; concurrency?: number };
 
 export interface WorkerResult {
   wallMs: number;
@@ -42,6 +44,30 @@ export interface WorkerResult {
   getRequests: number;
   outcome?: string;
   digest?: string;
+  revision?: string;
+  /** process.memoryUsage() (MiB) at the highest RSS sampled every 100 ms: what the peak is made of. */
+  atPeak?: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+}
+
+/** Samples process.memoryUsage() until stopped; returns the sample with the highest RSS. */
+function sampleMemory(): () => NonNullable<WorkerResult["atPeak"]> {
+  const mib = (n: number): number => Math.round((n / 2 ** 20) * 10) / 10;
+  let best = process.memoryUsage();
+  const timer = setInterval(() => {
+    const now = process.memoryUsage();
+    if (now.rss > best.rss) best = now;
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    const { rss, heapTotal, heapUsed, external, arrayBuffers } = best;
+    return {
+      rss: mib(rss),
+      heapTotal: mib(heapTotal),
+      heapUsed: mib(heapUsed),
+      external: mib(external),
+      arrayBuffers: mib(arrayBuffers),
+    };
+  };
 }
 
 function peakRssMiB(): number {
@@ -52,7 +78,7 @@ function peakRssMiB(): number {
 }
 
 async function runBucketops(
-  args: Extract<WorkerArgs, { mode: "bucketops" | "bucketops-warm" }>,
+  args: Extract<WorkerArgs, { mode: "bucketops" | "bucketops-warm" | "bucketops-url" }>,
 ): Promise<WorkerResult> {
   const statusFile = path.join(args.workDir, "status.json");
   let status: BucketStatus;
@@ -67,23 +93,21 @@ async function runBucketops(
     retentionRecords: 2,
     retentionTtlMs: 60_000,
   });
-  const spec = {
-    provider: "generic",
-    bucketName: args.bucket,
-    endpoint: args.endpoint,
-    insecure: true,
-    prefix: args.prefix,
-    interval: "5m",
-    timeout: "10m",
-    secretRef: { name: "creds" },
-  };
+  const spec =
+    args.mode === "bucketops-url" ? { url: args.sourceUrl, interval: "5m", timeout: "30m" } : s3Spec(args);
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const stopSampling = sampleMemory();
   const result = await reconcile(
     { ref: { namespace: "bench", name: "bucket" }, generation: 1, spec, status },
     {
       store,
-      readSecret: () => Promise.resolve({ accesskey: args.accessKey, secretkey: args.secretKey }),
+      readSecret: () =>
+        Promise.resolve(
+          args.mode === "bucketops-url"
+            ? undefined
+            : { accesskey: args.accessKey, secretkey: args.secretKey },
+        ),
       cacheRoot: path.join(args.workDir, "cache"),
       logger: pino({ level: "silent" }),
       concurrency: args.concurrency ?? 32,
@@ -91,6 +115,7 @@ async function runBucketops(
   );
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - started;
+  const atPeak = stopSampling();
   if (result.outcome === "failed" || result.outcome === "stalled") {
     throw new Error(`reconcile ${result.outcome}: ${result.error?.message ?? ""}`);
   }
@@ -105,6 +130,21 @@ async function runBucketops(
     getRequests: result.stats.getRequests,
     outcome: result.outcome,
     digest: result.status.artifact?.digest ?? "",
+    revision: result.status.artifact?.revision ?? "",
+    atPeak,
+  };
+}
+
+function s3Spec(args: ServerArgs): Record<string, unknown> {
+  return {
+    provider: "generic",
+    bucketName: args.bucket,
+    endpoint: args.endpoint,
+    insecure: true,
+    prefix: args.prefix,
+    interval: "5m",
+    timeout: "10m",
+    secretRef: { name: "creds" },
   };
 }
 

@@ -28,6 +28,15 @@ export interface ArchiveEntry {
   contentId?: string;
 }
 
+/**
+ * Entries already in UTF-8 byte order of their names, read by position (twice: to plan the segments, then to
+ * write them), so a million-file archive needs no array of a million entry objects.
+ */
+export interface SortedEntries {
+  readonly length: number;
+  at(i: number): ArchiveEntry;
+}
+
 export interface ArchiveResult {
   /** `sha256:<hex>` of the tar.gz bytes, what Flux's consumers verify. */
   digest: string;
@@ -113,13 +122,13 @@ const STORED_IN_FLIGHT = 4;
  * mismatch the archive is built from scratch), so the bytes are always those of a full build.
  */
 export async function writeTarGz(
-  entries: readonly ArchiveEntry[],
+  entries: readonly ArchiveEntry[] | SortedEntries,
   outPath: string,
   options: WriteOptions = {},
 ): Promise<ArchiveResult> {
   const level = options.level ?? zlibConstants.Z_DEFAULT_COMPRESSION;
-  const sorted = sortByUtf8([...entries], (e) => e.name);
-  const groups = segmentGroups(sorted, level);
+  const source = isArray(entries) ? arrayEntries(sortByUtf8([...entries], (e) => e.name)) : entries;
+  const groups = segmentGroups(source, level);
   const previous = options.previous;
   if (previous && usable(previous.index, level)) {
     try {
@@ -136,9 +145,44 @@ interface Unit {
   entry: ArchiveEntry;
 }
 
+/** Entries [start, end) of the source, and the segment's id. */
 interface Group {
-  units: Unit[];
+  start: number;
+  end: number;
   id: string;
+  units: () => Iterable<Unit>;
+}
+
+function isArray(entries: readonly ArchiveEntry[] | SortedEntries): entries is readonly ArchiveEntry[] {
+  return Array.isArray(entries);
+}
+
+function arrayEntries(sorted: readonly ArchiveEntry[]): SortedEntries {
+  return { length: sorted.length, at: (i) => sorted[i] as ArchiveEntry };
+}
+
+/**
+ * The directory headers written before `name`: its parent folders that are not parents of the entry before it.
+ * In byte order every name under "d/" is contiguous, so a folder shared with any earlier entry is shared with
+ * the one just before: this equals keeping a set of every folder written, without the set.
+ */
+function freshDirs(name: string, previous: string | undefined): string[] {
+  const dirs = parentDirs(name);
+  if (previous === undefined) return dirs;
+  const before = parentDirs(previous);
+  let k = 0;
+  while (k < dirs.length && k < before.length && dirs[k] === before[k]) k++;
+  return dirs.slice(k);
+}
+
+/** The units of entries [start, end), read from the source lazily. */
+function* unitsOf(source: SortedEntries, start: number, end: number): Generator<Unit> {
+  let previous = start > 0 ? source.at(start - 1).name : undefined;
+  for (let i = start; i < end; i++) {
+    const entry = source.at(i);
+    yield { dirs: freshDirs(entry.name, previous), entry };
+    previous = entry.name;
+  }
 }
 
 class StalePreviousError extends Error {}
@@ -147,39 +191,45 @@ function usable(index: SegmentIndex, level: number): boolean {
   return index.format === FORMAT && index.zlib === process.versions.zlib && index.level === level;
 }
 
-/** Units (a file and the directory headers before it) cut into segments at content-defined points. */
-function segmentGroups(sorted: readonly ArchiveEntry[], level: number): Group[] {
-  const units: Unit[] = [];
-  const dirs = new Set<string>();
-  for (const entry of sorted) {
-    const fresh: string[] = [];
-    for (const dir of parentDirs(entry.name)) {
-      if (dirs.has(dir)) continue;
-      dirs.add(dir);
-      fresh.push(dir);
-    }
-    units.push({ dirs: fresh, entry });
-  }
+/**
+ * Units (a file and the directory headers before it) cut into segments at content-defined points, in one pass
+ * over the source holding one unit of lookahead. Fails if the source is not in byte order of names.
+ */
+function segmentGroups(source: SortedEntries, level: number): Group[] {
   const groups: Group[] = [];
-  let current: Unit[] = [];
-  const close = (): void => {
-    if (current.length > 0) groups.push({ units: current, id: groupId(current, level) });
-    current = [];
+  let start = 0;
+  let id = new GroupId(level);
+  const close = (end: number): void => {
+    if (end > start) {
+      const from = start;
+      groups.push({ start: from, end, id: id.digest(), units: () => unitsOf(source, from, end) });
+    }
+    start = end;
+    id = new GroupId(level);
   };
-  for (const [i, unit] of units.entries()) {
+  const units = unitsOf(source, 0, source.length);
+  let current = units.next();
+  let previousName: Buffer | undefined;
+  for (let i = 0; !current.done; i++) {
+    const unit = current.value;
+    const name = Buffer.from(unit.entry.name);
+    if (previousName && Buffer.compare(previousName, name) > 0)
+      throw new Error(`archive entries are not sorted: ${JSON.stringify(unit.entry.name)}`);
+    previousName = name;
+    const following = units.next();
     const bytes = unitBytes(unit);
-    if (bytes >= SEGMENT_TARGET) close(); // a big file starts its own segment
-    current.push(unit);
-    const next = units[i + 1];
+    if (bytes >= SEGMENT_TARGET) close(i); // a big file starts its own segment
+    id.add(unit);
     if (
       bytes >= SEGMENT_TARGET ||
-      (next !== undefined && unitBytes(next) >= SEGMENT_TARGET) ||
+      (!following.done && unitBytes(following.value) >= SEGMENT_TARGET) ||
       hash32(unit.entry.name) / 2 ** 32 < bytes / SEGMENT_TARGET
     ) {
-      close();
+      close(i + 1);
     }
+    current = following;
   }
-  close();
+  close(source.length);
   return groups;
 }
 
@@ -188,14 +238,27 @@ function unitBytes(unit: Unit): number {
   return BLOCK * (1 + unit.dirs.length) + Math.ceil(unit.entry.size / BLOCK) * BLOCK;
 }
 
-function groupId(units: readonly Unit[], level: number): string {
-  const hash = createHash("sha256").update(`${FORMAT}\0${process.versions.zlib}\0${level}\0`);
-  for (const u of units) {
-    if (u.entry.contentId === undefined) return "";
-    hash.update(JSON.stringify([u.dirs, u.entry.name, u.entry.size, u.entry.contentId]));
-    hash.update("\n");
+/** sha256 of what a segment holds, fed a unit at a time; "" once a unit has no content id. */
+class GroupId {
+  private readonly hash;
+  private unknown = false;
+
+  constructor(level: number) {
+    this.hash = createHash("sha256").update(`${FORMAT}\0${process.versions.zlib}\0${level}\0`);
   }
-  return hash.digest("hex");
+
+  add(u: Unit): void {
+    if (this.unknown || u.entry.contentId === undefined) {
+      this.unknown = true;
+      return;
+    }
+    this.hash.update(JSON.stringify([u.dirs, u.entry.name, u.entry.size, u.entry.contentId]));
+    this.hash.update("\n");
+  }
+
+  digest(): string {
+    return this.unknown ? "" : this.hash.digest("hex");
+  }
 }
 
 /** FNV-1a over the UTF-8 bytes, then murmur3's finaliser: a well-spread 32-bit hash for cut points. */
@@ -246,7 +309,7 @@ async function build(
       for (; next < groups.length && next < end; next++) {
         const group = groups[next] as Group;
         if (reusable(group)) continue;
-        const task = compressGroup(group.units, level, pool);
+        const task = compressGroup(group.units(), level, pool);
         task.catch(() => undefined); // awaited in order below; a failure stops the build there
         pending.set(next, task);
       }
@@ -261,11 +324,11 @@ async function build(
         segment = prior;
         reused++;
       } else {
-        const task = pending.get(i) ?? compressGroup(group.units, level, pool);
+        const task = pending.get(i) ?? compressGroup(group.units(), level, pool);
         pending.delete(i);
         const done = await task;
         if (done === "store") {
-          segment = await writeStored(group.units, pool, out);
+          segment = await writeStored(group.units(), pool, out);
         } else {
           for (const chunk of done.chunks) await out.write(chunk);
           segment = done;
@@ -322,7 +385,7 @@ function gzipHeader(level: number): Buffer {
  * writeStored, streamed, never held in memory.
  */
 async function compressGroup(
-  units: readonly Unit[],
+  units: Iterable<Unit>,
   level: number,
   pool: Buffer[],
 ): Promise<Segment | "store"> {
@@ -376,7 +439,7 @@ async function compressGroup(
  * but copies every byte through its window first; here a batch goes from the read buffer to the file.
  */
 async function writeStored(
-  units: readonly Unit[],
+  units: Iterable<Unit>,
   pool: Buffer[],
   out: HashingWriter,
 ): Promise<{ crc: number; rawLength: number }> {
@@ -420,7 +483,7 @@ function compressible(first: Buffer, level: number): boolean {
 }
 
 /** The tar bytes of `units`, in batches read lazily into buffers taken from `pool` (allocated when it is empty). */
-function* tarBytes(units: readonly Unit[], pool: Buffer[]): Generator<Batch> {
+function* tarBytes(units: Iterable<Unit>, pool: Buffer[]): Generator<Batch> {
   const out = new BatchWriter(pool);
   try {
     for (const { dirs, entry } of units) {

@@ -10,8 +10,7 @@ import {
   type SecretData,
   type SecretReader,
 } from "./secret.js";
-import { awsStsCredentialProvider } from "./sts-aws.js";
-import { ldapLoginFromSecret, ldapStsCredentialProvider, type S3CredentialProvider } from "./sts-ldap.js";
+import type { S3CredentialProvider } from "./sts-ldap.js";
 import { proxyFromSecret, tlsFromSecret, type TransportOptions } from "./transport.js";
 
 export type { TlsOptions, ProxyOptions, TransportOptions } from "./transport.js";
@@ -113,7 +112,10 @@ async function stsCredentials(
   transport: TransportOptions,
   read: (name: string) => Promise<[SecretData, string]>,
 ): Promise<S3CredentialProvider> {
-  if (sts.provider === "aws") return awsStsCredentialProvider(sts.endpoint, transport.proxy);
+  // Loaded on first use: the AWS credential chain costs ~30 MiB of RSS that a Bucket without sts never needs.
+  if (sts.provider === "aws")
+    return (await import("./sts-aws.js")).awsStsCredentialProvider(sts.endpoint, transport.proxy);
+  const { ldapLoginFromSecret, ldapStsCredentialProvider } = await import("./sts-ldap.js");
   if (!sts.secretRef) {
     throw new CredentialsError(
       "spec.sts.secretRef: the ldap STS provider needs a Secret with the keys username and password",

@@ -9,9 +9,9 @@ import { Reason, type Artifact, type BucketStatus } from "../api/status.js";
 import {
   ArchiveSourceError,
   writeTarGz,
-  type ArchiveEntry,
   type ArchiveResult,
   type SegmentIndex,
+  type SortedEntries,
 } from "../artifact/tarball.js";
 import { resolveConnection, type ConnectionConfig } from "../credentials/resolve.js";
 import type { SecretReader } from "../credentials/secret.js";
@@ -20,6 +20,7 @@ import type { BucketProvider } from "../providers/types.js";
 import { ContentCache } from "../source/content-cache.js";
 import { fetchIndex } from "../source/fetch.js";
 import { checkLimits, effectiveLimits } from "../source/limits.js";
+import type { ObjectIndex } from "../source/object-index.js";
 import { scanBucket } from "../source/scan.js";
 import type { ArtifactStore, BucketRef } from "../storage/artifact-store.js";
 import { toReconcileError, type ReconcileError } from "./errors.js";
@@ -153,7 +154,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     provider = await (deps.providerFactory ?? createProvider)(connection, tuning);
     const scan = await scanBucket(provider, cache, { prefix: spec.prefix, ignore: spec.ignore, signal });
     Object.assign(stats, { objects: scan.index.size, listed: scan.listed, ignored: scan.ignored });
-    checkLimits(scan.index.entries, scan.index.size, effectiveLimits(spec.limits, deps.limits));
+    checkLimits(scan.index, scan.index.size, effectiveLimits(spec.limits, deps.limits));
     const revision = scan.index.revision();
 
     if (previous && previous.revision === revision && status.observedIgnore === spec.ignore) {
@@ -181,10 +182,17 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     // Building while downloading was tried: no faster on 10,000 small objects (the CPU is busy either way), and
     // slower with a higher peak RSS on big ones (the build's reads compete with the downloads' writes).
     await cache.open();
-    const entries: ArchiveEntry[] = scan.index.entries.map((e) => {
-      const { file, offset } = cache.locate(e.key, e.etag);
-      return { name: e.key, file, offset, size: e.size, contentId: e.etag }; // one content per (key, etag)
-    });
+    // Read from the packed index by position as the archive is planned and written: no array of entries.
+    const index = scan.index;
+    const entries: SortedEntries = {
+      length: index.size,
+      at: (i) => {
+        const name = index.keyAt(i);
+        const etag = index.etagAt(i);
+        const { file, offset } = cache.locate(name, etag);
+        return { name, file, offset, size: index.sizeAt(i), contentId: etag }; // one content per (key, etag)
+      },
+    };
     // The previous artifact's unchanged segments are copied rather than compressed again (see artifact/tarball).
     const indexFile = cache.metaPath("artifact-index.json");
     const previousIndex = previous ? await readSegmentIndex(indexFile) : undefined;
@@ -199,7 +207,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     });
     if (built) await writeSegmentIndex(indexFile, built.index);
     await deps.store.gc(input.ref, artifact);
-    await cache.prune([...scan.index.entries, ...scan.ignoreFiles]);
+    await cache.prune(keptObjects(scan.index, scan.ignoreFiles));
 
     status = succeeded(status, {
       generation: input.generation,
@@ -272,6 +280,15 @@ async function evictDamaged(cache: ContentCache, error: ArchiveSourceError, log:
   } catch (evictError) {
     log.warn({ key: error.entryName, err: evictError }, "could not drop a damaged content cache entry");
   }
+}
+
+/** What the cache keeps: the index's objects and the .sourceignore files, one at a time. */
+function* keptObjects(
+  index: ObjectIndex,
+  ignoreFiles: readonly { key: string; etag: string }[],
+): Generator<{ key: string; etag: string }> {
+  for (let i = 0; i < index.size; i++) yield { key: index.keyAt(i), etag: index.etagAt(i) };
+  yield* ignoreFiles;
 }
 
 async function readSegmentIndex(file: string): Promise<SegmentIndex | undefined> {

@@ -1,13 +1,14 @@
 // A per-Bucket content cache: one entry per (key, etag), so an unchanged object is never downloaded twice.
 // Small objects are appended to pack files (see cache-pack), big ones get a file each; an index file says where.
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { BodyCheck } from "./body-check.js";
 import { PackWriter } from "./cache-pack.js";
+import { CacheTable } from "./cache-table.js";
 
 /** Where one cached object's bytes are: `size` bytes at `offset` of `file`. */
 export interface CachedLocation {
@@ -21,13 +22,7 @@ export interface ContentCacheOptions {
   packLimit?: number;
 }
 
-interface Entry {
-  /** The pack holding the bytes; undefined for an object with a file of its own (named like the entry). */
-  pack: string | undefined;
-  offset: number;
-  size: number;
-}
-
+/** The index of format 1 (JSON), still read so an existing cache is kept; written as format 2 (cache-table). */
 interface IndexFile {
   format: typeof INDEX_FORMAT;
   /** entry name → [pack ("" = own file), offset, size] */
@@ -37,6 +32,7 @@ interface IndexFile {
 const INDEX_FORMAT = "bucketops-cache-1";
 const META_PREFIX = ".meta-";
 const INDEX_NAME = `${META_PREFIX}cache-index.json`;
+const TABLE_NAME = `${META_PREFIX}cache-index-2.bin`;
 const DEFAULT_PACK_LIMIT = 1024 * 1024;
 /** Packs with less than this share of live bytes are compacted. */
 const MIN_LIVE_SHARE = 0.5;
@@ -52,8 +48,8 @@ const SMALL_PACK = 4 * 1024 * 1024;
 export class ContentCache {
   readonly dir: string;
   private readonly packLimit: number;
-  private entries: Map<string, Entry> | undefined;
-  private loading: Promise<Map<string, Entry>> | undefined;
+  private entries: CacheTable | undefined;
+  private loading: Promise<CacheTable> | undefined;
   private writer: PackWriter | undefined;
   private opening: Promise<PackWriter> | undefined;
   private dirty = false;
@@ -154,11 +150,10 @@ export class ContentCache {
   async flush(): Promise<void> {
     await this.closeWriter();
     if (!this.dirty || !this.entries) return;
-    const doc: IndexFile = { format: INDEX_FORMAT, entries: {} };
-    for (const [name, e] of this.entries) doc.entries[name] = [e.pack ?? "", e.offset, e.size];
     const tmp = path.join(this.dir, `.tmp-${randomBytes(8).toString("hex")}`);
-    await writeFile(tmp, JSON.stringify(doc));
-    await rename(tmp, path.join(this.dir, INDEX_NAME));
+    await this.entries.write(tmp);
+    await rename(tmp, path.join(this.dir, TABLE_NAME));
+    await rm(path.join(this.dir, INDEX_NAME), { force: true }); // format 1, superseded
     this.dirty = false;
   }
 
@@ -168,18 +163,26 @@ export class ContentCache {
    */
   async prune(keep: Iterable<{ key: string; etag: string }>): Promise<number> {
     const entries = await this.load();
-    const wanted = new Set([...keep].map((e) => entryName(e.key, e.etag)));
+    // Kept rows are marked in a byte array (not a set of a million names).
+    const wanted = new Uint8Array(entries.rowLimit);
+    for (const e of keep) {
+      const row = entries.findRow(entryName(e.key, e.etag));
+      if (row >= 0) wanted[row] = 1;
+    }
     let removed = 0;
-    for (const [name, entry] of entries) {
-      if (wanted.has(name)) continue;
-      entries.delete(name);
-      if (!entry.pack) await rm(path.join(this.dir, name), { force: true });
+    for (const row of entries.rows()) {
+      if (wanted[row]) continue;
+      const pack = entries.packAt(row);
+      const name = entries.nameAt(row);
+      entries.deleteRow(row);
+      if (!pack) await rm(path.join(this.dir, name), { force: true });
       this.dirty = true;
       removed++;
     }
     await this.compact(entries);
     await this.flush();
-    const known = new Set([...entries].map(([name, e]) => e.pack ?? name));
+    const known = new Set<string>();
+    for (const row of entries.rows()) known.add(entries.packAt(row) ?? entries.nameAt(row));
     for (const name of await readdir(this.dir)) {
       if (known.has(name) || name.startsWith(META_PREFIX)) continue;
       await rm(path.join(this.dir, name), { force: true });
@@ -189,9 +192,12 @@ export class ContentCache {
   }
 
   /** Moves the live entries of wasteful packs into the current pack; the old packs go in prune's sweep. */
-  private async compact(entries: Map<string, Entry>): Promise<void> {
+  private async compact(entries: CacheTable): Promise<void> {
     const live = new Map<string, number>();
-    for (const e of entries.values()) if (e.pack) live.set(e.pack, (live.get(e.pack) ?? 0) + e.size);
+    for (const row of entries.rows()) {
+      const { pack, size } = entries.entryAt(row);
+      if (pack) live.set(pack, (live.get(pack) ?? 0) + size);
+    }
     const sizes = new Map<string, number>();
     for (const pack of live.keys()) sizes.set(pack, (await stat(path.join(this.dir, pack))).size);
     const current = this.writer?.id;
@@ -206,10 +212,10 @@ export class ContentCache {
     for (const [pack] of victims) {
       const source = await open(path.join(this.dir, pack), "r");
       try {
-        for (const e of entries.values()) {
+        for (const row of entries.rows()) {
+          const e = entries.entryAt(row);
           if (e.pack !== pack) continue;
-          e.offset = await writer.copyFrom(source, e.offset, e.size, buf);
-          e.pack = writer.id;
+          entries.move(row, writer.id, await writer.copyFrom(source, e.offset, e.size, buf));
         }
       } finally {
         await source.close();
@@ -232,18 +238,21 @@ export class ContentCache {
     if (writer) await writer.close();
   }
 
-  private load(): Promise<Map<string, Entry>> {
+  private load(): Promise<CacheTable> {
     // One read per instance, shared by the parallel callers of the first reconcile step.
     this.loading ??= (async () => {
       await mkdir(this.dir, { recursive: true });
-      this.entries = (await readIndex(path.join(this.dir, INDEX_NAME))) ?? (await legacyEntries(this.dir));
+      this.entries =
+        (await CacheTable.read(path.join(this.dir, TABLE_NAME))) ??
+        (await readIndex(path.join(this.dir, INDEX_NAME))) ??
+        (await legacyEntries(this.dir));
       return this.entries;
     })();
     return this.loading;
   }
 }
 
-async function readIndex(file: string): Promise<Map<string, Entry> | undefined> {
+async function readIndex(file: string): Promise<CacheTable | undefined> {
   let doc: IndexFile;
   try {
     doc = JSON.parse(await readFile(file, "utf8")) as IndexFile;
@@ -251,7 +260,7 @@ async function readIndex(file: string): Promise<Map<string, Entry> | undefined> 
     return undefined; // none yet or unreadable: rebuilt from what is on disk
   }
   if (doc.format !== INDEX_FORMAT) return undefined;
-  const entries = new Map<string, Entry>();
+  const entries = new CacheTable();
   for (const [name, [pack, offset, size]] of Object.entries(doc.entries)) {
     entries.set(name, { pack: pack === "" ? undefined : pack, offset, size });
   }
@@ -259,8 +268,8 @@ async function readIndex(file: string): Promise<Map<string, Entry> | undefined> 
 }
 
 /** A cache without an index (written by an older version): one file per entry, named by its hash. */
-async function legacyEntries(dir: string): Promise<Map<string, Entry>> {
-  const entries = new Map<string, Entry>();
+async function legacyEntries(dir: string): Promise<CacheTable> {
+  const entries = new CacheTable();
   for (const name of await readdir(dir)) {
     if (!/^[0-9a-f]{64}$/.test(name)) continue;
     entries.set(name, { pack: undefined, offset: 0, size: (await stat(path.join(dir, name))).size });
@@ -279,6 +288,7 @@ function checked(check: BodyCheck): (source: AsyncIterable<Buffer>) => AsyncGene
   };
 }
 
+/** One-shot hash (no Hash object): its native context would otherwise wait for a GC, a million times over. */
 function entryName(key: string, etag: string): string {
-  return createHash("sha256").update(key).update("\0").update(etag).digest("hex");
+  return hash("sha256", `${key}\0${etag}`, "hex");
 }

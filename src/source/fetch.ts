@@ -33,19 +33,27 @@ export async function fetchIndex(
 ): Promise<FetchStats> {
   const stats: FetchStats = { downloaded: 0, cacheHits: 0, bytesDownloaded: 0 };
 
-  // Cached objects cost a set lookup each; only the missing ones get a download task.
-  const missing: IndexEntry[] = [];
-  for (const e of index.entries) {
-    if (await cache.has(e.key, e.etag)) {
+  // Cached objects cost a lookup each; only the missing ones are downloaded, remembered by their position in the
+  // index (4 bytes each, not an object per key: a cold million-key sync misses them all).
+  let missing = new Uint32Array(1024);
+  let count = 0;
+  for (let i = 0; i < index.size; i++) {
+    const key = index.keyAt(i);
+    if (await cache.has(key, index.etagAt(i))) {
       stats.cacheHits++;
-      options.onObject?.({ key: e.key, bytes: 0, cached: true });
-    } else {
-      missing.push(e);
+      options.onObject?.({ key, bytes: 0, cached: true });
+      continue;
     }
+    if (count === missing.length) {
+      const grown = new Uint32Array(missing.length * 2);
+      grown.set(missing);
+      missing = grown;
+    }
+    missing[count++] = i;
   }
-  if (missing.length === 0) return stats;
+  if (count === 0) return stats;
   try {
-    await download(missing, provider, cache, options, stats);
+    await download(index, missing.subarray(0, count), provider, cache, options, stats);
   } finally {
     await cache.flush(); // what was fetched stays cached, also when a later object failed
   }
@@ -53,7 +61,8 @@ export async function fetchIndex(
 }
 
 async function download(
-  missing: readonly IndexEntry[],
+  index: ObjectIndex,
+  missing: Uint32Array,
   provider: BucketProvider,
   cache: ContentCache,
   options: FetchOptions,
@@ -99,7 +108,7 @@ async function download(
   const worker = async (): Promise<void> => {
     try {
       while (next < missing.length && !controller.signal.aborted) {
-        await fetchOne(missing[next++] as IndexEntry);
+        await fetchOne(index.at(missing[next++] as number));
       }
     } catch (error) {
       failure ??= { error };

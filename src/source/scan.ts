@@ -3,8 +3,8 @@ import type { BucketProvider, ObjectInfo } from "../providers/types.js";
 import { BodyCheck } from "./body-check.js";
 import type { ContentCache } from "./content-cache.js";
 import { buildIgnoreFilter, type IgnoreLayer } from "./ignore-rules.js";
-import { ObjectIndex } from "./object-index.js";
 import { assertNoKeyConflicts } from "./key-set.js";
+import { ObjectIndex, ObjectIndexBuilder } from "./object-index.js";
 import { assertSafeKey } from "./safe-key.js";
 
 export const SOURCE_IGNORE = ".sourceignore";
@@ -36,39 +36,54 @@ export async function scanBucket(
   options: ScanOptions,
 ): Promise<ScanResult> {
   const { prefix, signal } = options;
-  const objects: ObjectInfo[] = [];
+  const prefixDir = prefix === "" ? "" : prefix.endsWith("/") ? prefix : `${prefix}/`;
+  // The listing goes straight into a packed index (no object per listed key): a million keys stay ~60 MB.
+  const listing = new ObjectIndexBuilder();
+  let rootIgnore: ObjectInfo | undefined;
+  let prefixIgnore: ObjectInfo | undefined;
   for await (const info of provider.list(prefix, signal)) {
-    if (!info.key.endsWith("/")) objects.push(info); // "folder" marker objects carry no content
+    if (info.key.endsWith("/")) continue; // "folder" marker objects carry no content
+    listing.add(info.key, info.etag, info.size, info.md5);
+    if (prefix === "" && info.key === SOURCE_IGNORE) rootIgnore = info;
+    if (prefixDir !== "" && info.key === `${prefixDir}${SOURCE_IGNORE}`) prefixIgnore = info;
   }
+  const listed = new ObjectIndex(listing);
 
   const layers: IgnoreLayer[] = [];
-  const rootIgnore =
-    prefix === ""
-      ? objects.find((o) => o.key === SOURCE_IGNORE)
-      : await findExact(provider, SOURCE_IGNORE, signal);
+  if (prefix !== "") rootIgnore = await findExact(provider, SOURCE_IGNORE, signal);
   const ignoreFiles: { key: string; etag: string }[] = [];
   if (rootIgnore) ignoreFiles.push(rootIgnore);
   if (rootIgnore)
     layers.push({ patterns: await readThroughCache(provider, cache, rootIgnore, signal), base: "" });
-  const prefixDir = prefix === "" ? "" : prefix.endsWith("/") ? prefix : `${prefix}/`;
-  if (prefixDir !== "") {
-    const prefixIgnore = objects.find((o) => o.key === `${prefixDir}${SOURCE_IGNORE}`);
-    if (prefixIgnore) {
-      ignoreFiles.push(prefixIgnore);
-      layers.push({
-        patterns: await readThroughCache(provider, cache, prefixIgnore, signal),
-        base: prefixDir,
-      });
-    }
+  if (prefixIgnore) {
+    ignoreFiles.push(prefixIgnore);
+    layers.push({
+      patterns: await readThroughCache(provider, cache, prefixIgnore, signal),
+      base: prefixDir,
+    });
   }
   if (options.ignore) layers.push({ patterns: options.ignore, base: "" });
 
+  // Ignored positions are marked first; the index is copied without them only when there are any.
   const isIgnored = buildIgnoreFilter(layers);
-  const kept = objects.filter((o) => !isIgnored(o.key));
-  for (const o of kept) assertSafeKey(o.key);
-  const index = new ObjectIndex(kept.map((o) => ({ key: o.key, etag: o.etag, size: o.size, md5: o.md5 })));
-  assertNoKeyConflicts(index);
-  return { index, listed: objects.length, ignored: objects.length - kept.length, ignoreFiles };
+  const ignored = new Uint8Array(listed.size);
+  let ignoredCount = 0;
+  for (let i = 0; i < listed.size; i++) {
+    const key = listed.keyAt(i);
+    if (layers.length > 0 && isIgnored(key)) {
+      ignored[i] = 1;
+      ignoredCount++;
+    } else assertSafeKey(key);
+  }
+  let index = listed;
+  if (ignoredCount > 0) {
+    const kept = new ObjectIndexBuilder();
+    for (let i = 0; i < listed.size; i++) if (!ignored[i]) kept.addFrom(listed, i);
+    index = new ObjectIndex(kept);
+  }
+  // Iterated without building the index's entry array (an object per key).
+  assertNoKeyConflicts({ entries: index, get: (key) => index.get(key) });
+  return { index, listed: listed.size, ignored: listed.size - index.size, ignoreFiles };
 }
 
 async function findExact(

@@ -134,7 +134,7 @@ void test("ObjectIndex: any order of the same entries gives the same entries, in
         const bytes = keysOf(a).map((k) => Buffer.from(k));
         for (let i = 1; i < bytes.length; i++)
           assert.ok(Buffer.compare(bytes[i - 1] ?? Buffer.alloc(0), bytes[i] ?? Buffer.alloc(0)) < 0);
-        for (const e of es) assert.deepEqual(a.get(e.key), e);
+        for (const e of es) assert.deepEqual(a.get(e.key), { key: e.key, etag: e.etag, size: e.size });
       },
     ),
   );
