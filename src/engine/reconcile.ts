@@ -138,6 +138,9 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
   if (spec.suspend) return finish({ outcome: "suspended", status, events: [], spec });
 
   const { previous, damaged } = await checkStoredArtifact(deps.store, input.ref, status.artifact);
+  // As Flux does: an artifact no longer in storage (missing, or damaged and deleted) leaves status, so no consumer
+  // is sent to a URL that cannot serve it if the rebuild fails; a successful rebuild sets it again.
+  if (!previous && status.artifact) status = withoutArtifact(status);
   const notices: EngineEvent[] = [];
   if (damaged) {
     log.warn({ reason: ARTIFACT_DAMAGED }, damaged);
@@ -308,6 +311,13 @@ async function writeSegmentIndex(file: string, index: SegmentIndex): Promise<voi
   } catch {
     // ignored
   }
+}
+
+function withoutArtifact(status: BucketStatus): BucketStatus {
+  const rest = { ...status };
+  delete rest.artifact;
+  delete rest.url;
+  return rest;
 }
 
 function warning(error: ReconcileError): EngineEvent {

@@ -43,5 +43,7 @@ export function statusPatch(status: BucketStatus): { status: Record<string, unkn
     observedIgnore: null,
     lastHandledReconcileAt: null,
   };
-  return { status: { ...body, ...status } };
+  // A field the status no longer has is sent as null (merge patch: delete), also when it is present but undefined.
+  for (const [key, value] of Object.entries(status)) if (value !== undefined) body[key] = value;
+  return { status: body };
 }

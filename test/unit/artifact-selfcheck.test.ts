@@ -212,3 +212,30 @@ void test("a latest.tar.gz deleted or pointing elsewhere is repointed at the int
     assert.equal(await sha256(latest), artifact.digest);
   }
 });
+
+void test("a damaged artifact whose rebuild fails leaves status without artifact or url (as Flux), ArtifactInStorage not True; the next good reconcile restores both", async (t) => {
+  const e = await env(t);
+  const first = await e.sync(initialStatus());
+  assert.equal(first.outcome, "stored", first.error?.message);
+  const artifact = first.status.artifact;
+  assert.ok(artifact && first.status.url);
+  await appendFile(path.join(e.storageRoot, artifact.path), "x");
+  const hidden = `${e.data}-hidden`;
+  await rename(e.data, hidden); // the source is gone too: the rebuild fails
+
+  const second = await e.sync(first.status);
+  assert.equal(second.outcome, "failed");
+  assert.equal(second.status.artifact, undefined, "no artifact in status that storage cannot serve");
+  assert.equal(second.status.url, undefined);
+  assert.notEqual(
+    second.status.conditions.find((c) => c.type === "ArtifactInStorage")?.status,
+    "True",
+    JSON.stringify(second.status.conditions),
+  );
+
+  await rename(hidden, e.data);
+  const third = await e.sync(second.status);
+  assert.equal(third.outcome, "stored", third.error?.message);
+  assert.equal(third.status.artifact?.digest, artifact.digest);
+  assert.equal(third.status.url, first.status.url);
+});
