@@ -151,11 +151,13 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
   let provider: BucketProvider | undefined;
   let newRevision: string | undefined;
   let stage: "source" | "storage" = "source";
+  let scanned: ObjectIndex | undefined;
   try {
     const connection = await resolveConnection(spec, input.ref.namespace, deps.readSecret);
     const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
     provider = await (deps.providerFactory ?? createProvider)(connection, tuning);
     const scan = await scanBucket(provider, cache, { prefix: spec.prefix, ignore: spec.ignore, signal });
+    scanned = scan.index;
     Object.assign(stats, { objects: scan.index.size, listed: scan.listed, ignored: scan.ignored });
     checkLimits(scan.index, scan.index.size, effectiveLimits(spec.limits, deps.limits));
     const revision = scan.index.revision();
@@ -244,7 +246,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     );
     return finish({ outcome: "stored", status, events, spec });
   } catch (error) {
-    if (error instanceof ArchiveSourceError) await evictDamaged(cache, error, log);
+    if (error instanceof ArchiveSourceError) await evictDamaged(cache, error, scanned, log);
     const rerr = toReconcileError(error, stage);
     log.warn({ reason: rerr.reason }, rerr.message);
     status = failed(status, {
@@ -271,14 +273,21 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
 }
 
 /** Self-healing: a cached object found damaged while archiving is dropped, so the next reconcile fetches it. */
-async function evictDamaged(cache: ContentCache, error: ArchiveSourceError, log: Logger): Promise<void> {
+async function evictDamaged(
+  cache: ContentCache,
+  error: ArchiveSourceError,
+  index: ObjectIndex | undefined,
+  log: Logger,
+): Promise<void> {
   if (error.contentId === undefined) return;
   try {
     await cache.evict(error.entryName, error.contentId);
+    // The others that lost bytes too (a truncated pack holds many), so the next reconcile heals them all at once.
+    const others = index ? await cache.evictTruncated(keptObjects(index, [])) : 0;
     await cache.flush();
     log.warn(
-      { key: error.entryName },
-      "damaged content cache entry dropped; the next reconcile downloads it again",
+      { key: error.entryName, others },
+      "damaged content cache entries dropped; the next reconcile downloads them again",
     );
   } catch (evictError) {
     log.warn({ key: error.entryName, err: evictError }, "could not drop a damaged content cache entry");

@@ -123,6 +123,33 @@ export class ContentCache {
     if (!entry.pack) await rm(path.join(this.dir, name), { force: true });
   }
 
+  /**
+   * Evicts every cached object of `objects` whose bytes are no longer all on disk (its file gone, or shorter than
+   * offset + size): after one damaged entry is found, the others go too, so one reconcile heals them all. One `stat`
+   * per file (packs hold many objects). Returns how many were evicted; saved by the next `flush`.
+   */
+  async evictTruncated(objects: Iterable<{ key: string; etag: string }>): Promise<number> {
+    await this.load();
+    const sizes = new Map<string, number>(); // file → its size on disk, -1 when gone
+    let evicted = 0;
+    for (const { key, etag } of objects) {
+      if (!(await this.has(key, etag))) continue;
+      const { file, offset, size } = this.locate(key, etag);
+      let onDisk = sizes.get(file);
+      if (onDisk === undefined) {
+        onDisk = await stat(file).then(
+          (s) => s.size,
+          () => -1,
+        );
+        sizes.set(file, onDisk);
+      }
+      if (onDisk >= offset + size) continue;
+      await this.evict(key, etag);
+      evicted++;
+    }
+    return evicted;
+  }
+
   /** Where a cached object's bytes are. Throws if `open` was not awaited or the object is not cached. */
   locate(key: string, etag: string): CachedLocation {
     const entry = this.entries?.get(entryName(key, etag));

@@ -111,3 +111,34 @@ void test("a damaged cached .sourceignore (its file gone) is evicted and downloa
   assert.equal(published.get(".sourceignore")?.toString(), "*.bin\n");
   assert.ok(published.get("small.yaml")?.equals(files["small.yaml"] as Buffer));
 });
+
+void test("two cached big objects truncated on disk: one failed build evicts both, and the next reconcile heals both", async (t) => {
+  const env = await engineEnv(t);
+  const { root, files } = await bucketFolder(env);
+  const second = randomBytes(BIG);
+  await writeFile(path.join(root, "big2.bin"), second);
+  const all = { ...files, "big2.bin": second };
+  const spec = { url: `file://${root}`, interval: "5m" };
+  const good = await env.sync(spec);
+  assert.equal(good.outcome, "stored", good.error?.message);
+  const infos = await listed(root);
+  const cache = new ContentCache(path.join(env.dir, "cache", "default", "bucket"));
+  await cache.open();
+  for (const key of ["big.bin", "big2.bin"]) {
+    await truncate(cache.locate(key, (infos.get(key) as ObjectInfo).etag).file, 1000);
+  }
+  await rm(env.store.absolute(good.status.artifact?.path ?? ""));
+
+  const broken = await env.sync(spec, good.status);
+  assert.equal(broken.outcome, "failed");
+  assert.equal(broken.error?.reason, "ArchiveOperationFailed");
+
+  const healed = await env.sync(spec, broken.status);
+  assert.equal(healed.outcome, "stored", healed.error?.message);
+  assert.equal(healed.stats.downloaded, 2, "both damaged objects were downloaded again, in one reconcile");
+  const published = await artifactBuffers(
+    env,
+    healed.status.artifact ?? assert.fail("status.artifact is set"),
+  );
+  for (const [name, bytes] of Object.entries(all)) assert.ok(published.get(name)?.equals(bytes), name);
+});
