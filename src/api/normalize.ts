@@ -30,6 +30,8 @@ export interface BucketSpec {
   suspend: boolean;
   /** spec.limits in bytes and objects; the engine bounds each by the runtime's limit. */
   limits?: Partial<Limits>;
+  /** spec.validate: which content checks an artifact must pass before it is published. */
+  validate?: "manifests";
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -90,6 +92,7 @@ export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): Bu
     ignore: input.ignore,
     suspend: input.suspend ?? false,
     limits: input.limits && normalizeLimits(input.limits),
+    validate: input.validate,
   });
 }
 

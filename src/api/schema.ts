@@ -67,6 +67,12 @@ export const BucketSpecInput = z.strictObject({
   limits: LimitsSpec.optional().describe(
     "Limits checked after the listing, before any download; exceeding one fails with LimitExceeded",
   ),
+  validate: z
+    .enum(["manifests"], { error: "must be: manifests" })
+    .optional()
+    .describe(
+      "manifests: every .yaml/.yml/.json must parse (Helm templates/ skipped), else no new artifact (ValidationFailed)",
+    ),
   accessFrom: z.unknown().optional().describe("v1beta2 only; accepted and ignored"),
 });
 export type BucketSpecInput = z.infer<typeof BucketSpecInput>;

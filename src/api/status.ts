@@ -63,6 +63,8 @@ export const Reason = {
   InvalidPath: "InvalidPath",
   /** bucketops: the Bucket publishes more than spec.limits or the runtime's limit allows. */
   LimitExceeded: "LimitExceeded",
+  /** bucketops: spec.validate refused the content (a manifest that does not parse). */
+  ValidationFailed: "ValidationFailed",
 } as const;
 
 /** The status of a Bucket that has never been reconciled (Flux uses -1 for observedGeneration). */

@@ -6,6 +6,7 @@ import { ProviderError } from "../providers/types.js";
 import { KeyConflictError } from "../source/key-set.js";
 import { LimitExceededError } from "../source/limits.js";
 import { UnsafeKeyError } from "../source/safe-key.js";
+import { ManifestValidationError } from "../source/validate-manifests.js";
 
 /** stall: the spec must change first; retry: try again after a backoff. */
 export type ErrorPolicy = "stall" | "retry";
@@ -46,6 +47,11 @@ export function toReconcileError(error: unknown, stage: "source" | "storage"): R
   if (error instanceof ProviderError) {
     const reason = error.kind === "Unauthorized" ? Reason.AuthenticationFailed : Reason.BucketOperationFailed;
     return new ReconcileError(ConditionType.FetchFailed, reason, "retry", message, { cause: error });
+  }
+  if (error instanceof ManifestValidationError) {
+    return new ReconcileError(ConditionType.FetchFailed, Reason.ValidationFailed, "retry", message, {
+      cause: error,
+    });
   }
   if (error instanceof UnsafeKeyError || error instanceof KeyConflictError) {
     return new ReconcileError(ConditionType.FetchFailed, Reason.InvalidPath, "retry", message, {

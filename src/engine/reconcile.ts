@@ -22,6 +22,7 @@ import { fetchIndex } from "../source/fetch.js";
 import { checkLimits, effectiveLimits } from "../source/limits.js";
 import type { ObjectIndex } from "../source/object-index.js";
 import { scanBucket } from "../source/scan.js";
+import { validateManifests } from "../source/validate-manifests.js";
 import type { ArtifactStore, BucketRef } from "../storage/artifact-store.js";
 import { toReconcileError, type ReconcileError } from "./errors.js";
 import { checkStoredArtifact } from "./stored-artifact.js";
@@ -182,6 +183,8 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
       onObject: deps.onProgress ? (e) => deps.onProgress?.({ ...e, total }) : undefined,
     });
     Object.assign(stats, fetched);
+    // spec.validate: a state with a manifest that does not parse is never archived; the previous artifact stays.
+    if (spec.validate === "manifests") await validateManifests(scan.index, cache);
 
     stage = "storage";
     // Building while downloading was tried: no faster on 10,000 small objects (the CPU is busy either way), and

@@ -5,7 +5,7 @@ import { readFile, stat } from "node:fs/promises";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { bucketKey, parseBucketDocument, type BucketObject } from "../api/bucket.js";
 import type { SecretData } from "../credentials/secret.js";
-import { describeConversionError, describeYamlError } from "./yaml-errors.js";
+import { describeConversionError, describeYamlError } from "../api/yaml-errors.js";
 
 /** Config files above this size are refused unread (a YAML file of Buckets and Secrets is a few KiB). */
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
