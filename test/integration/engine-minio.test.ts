@@ -352,3 +352,24 @@ test("11. an invalid interval stalls the Bucket with a message naming spec.inter
   assert.equal(result.spec, undefined);
   assert.equal(result.stats.listRequests, 0);
 });
+
+test("12. spec.validate: manifests on MinIO: a YAML syntax error uploaded over a good state is refused with file and line; the previous artifact stays", async (t) => {
+  const env = await makeEnv(t);
+  const bucket = "engine-validate";
+  await minio.createBucket(bucket);
+  await upload(bucket, {
+    "app/deploy.yaml": "kind: Deployment\nmetadata: {name: app}\n",
+    "app/ns.json": "{}\n",
+  });
+  const spec = { ...bucketSpec(bucket), validate: "manifests" };
+  const good = await env.sync(spec);
+  const goodArtifact = assertReady(good);
+  await upload(bucket, { "app/deploy.yaml": "kind: Deployment\nmetadata:\n  name: [app\n" });
+
+  const bad = await env.sync(spec, good.status);
+  assert.equal(bad.outcome, "failed");
+  assert.equal(bad.error?.reason, "ValidationFailed");
+  assert.match(bad.error?.message ?? "", /^app\/deploy\.yaml:\d+:\d+: /);
+  assert.equal(bad.stats.getRequests, 1, "only the changed object was fetched");
+  assert.equal(bad.status.artifact?.digest, goodArtifact.digest, "the previous artifact stays");
+});
