@@ -104,8 +104,20 @@ void test(`kill -9 ${KILLS} times while writing the cache or the artifact, then 
     },
     { timeoutMs: 90_000, intervalMs: 10, context: server.logs },
   );
-  const after = await tempFiles(storage);
-  t.diagnostic(`after one successful reconcile (${view.lastReconcile?.outcome}): ${after.length} temp files`);
+  // The runner may still be saving its state (a .json.tmp- renamed within milliseconds) when the API answers; a
+  // file left by a kill never goes, so a few seconds' grace cannot hide one.
+  let after = await tempFiles(storage);
+  await waitFor(
+    "no temp file under the storage folder",
+    async () => (after = await tempFiles(storage)).length === 0,
+    {
+      timeoutMs: 5_000,
+      intervalMs: 50,
+    },
+  ).catch(() => undefined); // the assertion below names what stayed
+  t.diagnostic(
+    `after one successful reconcile (${view.lastReconcile?.outcome}): ${after.length} temp files ${after.map((f) => path.relative(storage, f.file)).join(" ")}`,
+  );
   assert.deepEqual(after, [], "no temp file left anywhere under the storage folder");
   const artifact = view.status.artifact;
   assert.ok(artifact, "status has an artifact");
