@@ -1,16 +1,15 @@
 // The kill -9 loop: the built CLI is killed again and again while it writes; a restart leaves no temp file behind.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { test } from "node:test";
 import type { BucketView } from "../../src/standalone/runner.js";
 import { isTempName } from "../../src/storage/temp-files.js";
 import { CLI, runArgs, startServerProcess } from "../support/cli.js";
 import { stopProcess } from "../support/stop-process.js";
+import { sha256File } from "../support/engine-assert.js";
 import { tempDir } from "../support/temp.js";
 import { waitFor } from "../support/wait.js";
 
@@ -31,12 +30,6 @@ async function filesUnder(root: string): Promise<{ file: string; size: number }[
 
 async function tempFiles(root: string): Promise<{ file: string; size: number }[]> {
   return (await filesUnder(root)).filter((f) => isTempName(path.basename(f.file)));
-}
-
-async function sha256(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  await pipeline(createReadStream(file), hash);
-  return `sha256:${hash.digest("hex")}`;
 }
 
 void test(`kill -9 ${KILLS} times while writing the cache or the artifact, then restart: after one successful reconcile no temp file is left under the storage folder and the artifact's sha256 and size equal its status`, async (t) => {
@@ -124,7 +117,7 @@ void test(`kill -9 ${KILLS} times while writing the cache or the artifact, then 
   const latest = path.join(storage, "bucket/crash/big/latest.tar.gz");
   for (const file of [path.join(storage, artifact.path), latest]) {
     assert.equal(
-      await sha256(file),
+      await sha256File(file),
       artifact.digest,
       `${path.basename(file)}: sha256 equals the status digest`,
     );

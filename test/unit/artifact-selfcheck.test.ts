@@ -1,12 +1,10 @@
 // The store checks itself: a damaged artifact is rebuilt before status says Ready, and only a changed file is hashed.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import {
   appendFile,
   copyFile,
   mkdir,
   open,
-  readFile,
   readlink,
   rm,
   rename,
@@ -22,6 +20,7 @@ import { initialStatus, type BucketStatus } from "../../src/api/status.js";
 import { ARTIFACT_DAMAGED, reconcile, type ReconcileResult } from "../../src/engine/reconcile.js";
 import { sha256File } from "../../src/storage/artifact-check.js";
 import { ArtifactStore, LATEST } from "../../src/storage/artifact-store.js";
+import { sha256File as fileDigest } from "../support/engine-assert.js";
 import { tempDir } from "../support/temp.js";
 
 interface Env {
@@ -82,12 +81,6 @@ async function env(t: TestContext, data?: string): Promise<Env> {
   };
 }
 
-async function sha256(file: string): Promise<string> {
-  return `sha256:${createHash("sha256")
-    .update(await readFile(file))
-    .digest("hex")}`;
-}
-
 function ready(result: ReconcileResult): string | undefined {
   return result.status.conditions.find((c) => c.type === "Ready")?.status;
 }
@@ -114,7 +107,11 @@ void test("one byte appended to the stored tar.gz: the next reconcile warns, reb
   assert.equal(rebuilt.digest, artifact.digest, "same content, same digest");
   const dir = path.join(e.storageRoot, "bucket/default/local");
   for (const file of [path.join(e.storageRoot, rebuilt.path), path.join(dir, LATEST)]) {
-    assert.equal(await sha256(file), rebuilt.digest, `${path.basename(file)}: sha256 equals status digest`);
+    assert.equal(
+      await fileDigest(file),
+      rebuilt.digest,
+      `${path.basename(file)}: sha256 equals status digest`,
+    );
     assert.equal((await stat(file)).size, rebuilt.size, `${path.basename(file)}: size equals status size`);
   }
 });
@@ -136,7 +133,7 @@ void test("one flipped byte (same size, mtime put back) is found by the re-hash 
   const second = await e.sync(first.status);
   assert.equal(second.outcome, "stored");
   assert.ok(second.events.some((ev) => ev.reason === ARTIFACT_DAMAGED));
-  assert.equal(await sha256(file), artifact.digest);
+  assert.equal(await fileDigest(file), artifact.digest);
 });
 
 void test("hashes: none right after a put; one at the first check in a new process; none for an untouched file; one after a new mtime; one after a new inode", async (t) => {
@@ -189,7 +186,7 @@ void test("a damaged artifact is not a source of segment reuse: after a flipped 
   const cold = await (await env(t, e.data)).sync(initialStatus());
   assert.equal(second.status.artifact?.digest, cold.status.artifact?.digest, "equal to a build from scratch");
   assert.equal(
-    await sha256(path.join(e.storageRoot, second.status.artifact?.path ?? "")),
+    await fileDigest(path.join(e.storageRoot, second.status.artifact?.path ?? "")),
     cold.status.artifact?.digest,
   );
 });
@@ -209,7 +206,7 @@ void test("a latest.tar.gz deleted or pointing elsewhere is repointed at the int
     const again = await e.sync(first.status);
     assert.equal(again.outcome, "unchanged");
     assert.equal(await readlink(latest), path.basename(artifact.path));
-    assert.equal(await sha256(latest), artifact.digest);
+    assert.equal(await fileDigest(latest), artifact.digest);
   }
 });
 
