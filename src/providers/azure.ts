@@ -41,7 +41,7 @@ export const AZURE_PAGE_SIZE = 1000;
  * Every request (storage and, behind a proxy, Entra ID token requests) goes through agents from buildAgents.
  */
 export function createAzureProvider(config: AzureConnection, tuning: ProviderTuning): BucketProvider {
-  const requests = { list: 0, get: 0 };
+  const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
   const endpoint = config.endpoint.replace(/\/+$/, "");
   const { httpAgent, httpsAgent } = buildAgents(config.transport, tuning.maxSockets);
   const agent: Agent = isHttps(endpoint) ? httpsAgent : httpAgent;

@@ -11,7 +11,7 @@ import { ProviderError, type BucketProvider, type GetOptions, type ObjectInfo } 
  * size and modification time (like a web server's), so unchanged files are never re-read.
  */
 export function createFileProvider(root: string): BucketProvider {
-  const requests = { list: 0, get: 0 };
+  const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
   const absRoot = path.resolve(root);
   let realRoot: Promise<string> | undefined;
 

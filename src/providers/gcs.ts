@@ -42,7 +42,7 @@ export const GCS_PAGE_SIZE = 1000;
  *   be an emulator: the key is not used to sign tokens (a bearer token is never sent in clear text).
  */
 export function createGcsProvider(config: GcsConnection, tuning: ProviderTuning): BucketProvider {
-  const requests = { list: 0, get: 0 };
+  const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
   const { storage, agents, authAgent, useAuth } = makeStorage(config, tuning);
   const bucketName = config.bucketName;
   const bucket = storage.bucket(bucketName);

@@ -23,7 +23,7 @@ export type S3Connection = Extract<ConnectionConfig, { kind: "s3" }>;
 
 /** Builds a provider for one S3 bucket. No request is sent until list/get is called. */
 export function createS3Provider(config: S3Connection, tuning: ProviderTuning): BucketProvider {
-  const requests = { list: 0, get: 0 };
+  const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
   const agents = buildAgents(config.transport, tuning.maxSockets);
   const client = new S3Client(clientConfig(config, tuning, agents));
   const Bucket = config.bucketName;

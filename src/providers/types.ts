@@ -26,6 +26,11 @@ export interface GetOptions {
 export interface RequestCounts {
   list: number;
   get: number;
+  /** HEAD (or metadata GET) requests of stat(). */
+  head: number;
+  /** Uploads and deletions of a BucketWriter. */
+  put: number;
+  delete: number;
 }
 
 /** How a provider's HTTP client is sized and bounded; the same knobs for every cloud. */
@@ -41,15 +46,47 @@ export interface BucketProvider {
   list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo>;
   /** Streams one object's body. */
   get(key: string, options?: GetOptions): Promise<Readable>;
+  /**
+   * One object's listing record (etag, size, md5) by a metadata request (S3 HEAD, GCS metadata GET, Azure
+   * getProperties), or undefined when the key does not exist. What an event-driven reconcile asks instead of a LIST.
+   */
+  stat?(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined>; // TODO(issue 10): required once every provider has it
   readonly requests: RequestCounts;
   close(): void;
 }
 
+export interface PutOptions {
+  /** Write only if the object's current etag (S3/Azure) or generation (GCS, see ObjectInfo.versionId) matches. */
+  ifMatch?: string;
+  /** Write only if no object exists under the key. */
+  ifNoneExists?: boolean;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * What `push` and chart publishing need besides reading: uploads (optionally conditional) and deletions. A
+ * failed condition is a ProviderError of kind "Conflict".
+ */
+export interface BucketWriter {
+  /** Uploads `body` (exactly `size` bytes) under `key`; resolves with the new object's listing record. */
+  put(key: string, body: Buffer | (() => Readable), size: number, options?: PutOptions): Promise<ObjectInfo>;
+  /** Deletes `key`; deleting a key that does not exist succeeds. */
+  delete(key: string, signal?: AbortSignal): Promise<void>;
+}
+
 /**
  * How to treat a provider failure: BucketNotFound and Unauthorized need the user to act,
- * Transient may succeed on retry, NotFound is about one object.
+ * Transient may succeed on retry, NotFound is about one object, Conflict is a failed write condition.
  */
-export type ProviderErrorKind = "BucketNotFound" | "Unauthorized" | "NotFound" | "Transient" | "Invalid";
+export type ProviderErrorKind =
+  | "BucketNotFound"
+  | "Unauthorized"
+  | "NotFound"
+  | "Transient"
+  | "Invalid"
+  /** A conditional write whose condition no longer holds (someone else wrote first). */
+  | "Conflict";
 
 export class ProviderError extends Error {
   override readonly name = "ProviderError";

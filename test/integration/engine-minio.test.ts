@@ -262,7 +262,7 @@ test("10a. hostile keys MinIO accepts are refused with InvalidPath, and can be e
 
 /** A listing-only provider for scanBucket: exercises our key validation, not an S3 server. */
 function listingOf(keys: readonly string[]): BucketProvider {
-  const requests = { list: 0, get: 0 };
+  const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
   return {
     requests,
     list(prefix: string): AsyncIterable<ObjectInfo> {

@@ -101,7 +101,7 @@ test("listing with EncodingType=url: V2 (provider, and 2-key pages) and v1 (2-ke
     ["V2", listObjectsV2],
     ["v1", listObjectsV1],
   ] as const) {
-    const requests = { list: 0, get: 0 };
+    const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
     const paged: string[] = [];
     for await (const o of list(minio.client, { bucket, prefix: "", requests, maxKeys: 2 })) paged.push(o.Key);
     assert.deepEqual([...paged].sort(), [...keys].sort(), `${name} in 2-key pages`);

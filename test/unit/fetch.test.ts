@@ -23,7 +23,7 @@ function scriptedProvider(script: Record<string, Answer[]>): BucketProvider & { 
   const counts = new Map<string, number>();
   return {
     gets,
-    requests: { list: 0, get: 0 },
+    requests: { list: 0, get: 0, head: 0, put: 0, delete: 0 },
     list(): AsyncIterable<ObjectInfo> {
       throw new Error("not listed in these tests");
     },
