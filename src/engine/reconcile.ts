@@ -20,6 +20,7 @@ import type { BucketProvider } from "../providers/types.js";
 import { ContentCache } from "../source/content-cache.js";
 import { fetchIndex } from "../source/fetch.js";
 import { checkLimits, effectiveLimits } from "../source/limits.js";
+import type { ObjectChange } from "../source/object-change.js";
 import type { ObjectIndex } from "../source/object-index.js";
 import { scanBucket } from "../source/scan.js";
 import { validateManifests } from "../source/validate-manifests.js";
@@ -42,6 +43,11 @@ export interface ReconcileInput {
   annotations?: Readonly<Record<string, string>>;
   /** Status from the previous reconcile (initialStatus() for a new Bucket). */
   status: BucketStatus;
+  /**
+   * Objects bucket events named since the last reconcile; when given, the reconcile may apply them to the last
+   * published index instead of listing the prefix. Undefined: a full listing (the interval's safety net).
+   */
+  changes?: readonly ObjectChange[];
 }
 
 export interface EngineDeps {
