@@ -20,12 +20,14 @@ import type { AzureCredentialConfig } from "../credentials/azure.js";
 import type { ConnectionConfig } from "../credentials/resolve.js";
 import type { TransportOptions } from "../credentials/transport.js";
 import { buildAgents } from "../net/agents.js";
+import { createAzureWriter } from "./azure-write.js";
 import { describeNetworkError } from "../net/network-errors.js";
 import {
   md5FromBase64,
   ProviderError,
   unquoteEtag,
   type BucketProvider,
+  type BucketWriter,
   type GetOptions,
   type ObjectInfo,
   type ProviderTuning,
@@ -40,7 +42,10 @@ export const AZURE_PAGE_SIZE = 1000;
  * Builds a provider for one Azure Blob container. No request is sent until one of its methods is called.
  * Every request (storage and, behind a proxy, Entra ID token requests) goes through agents from buildAgents.
  */
-export function createAzureProvider(config: AzureConnection, tuning: ProviderTuning): BucketProvider {
+export function createAzureProvider(
+  config: AzureConnection,
+  tuning: ProviderTuning,
+): BucketProvider & BucketWriter {
   const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
   const endpoint = config.endpoint.replace(/\/+$/, "");
   const { httpAgent, httpsAgent } = buildAgents(config.transport, tuning.maxSockets);
@@ -76,6 +81,13 @@ export function createAzureProvider(config: AzureConnection, tuning: ProviderTun
 
   return {
     requests,
+    ...createAzureWriter({
+      container,
+      where,
+      requests,
+      classify: (error, what) => classify(error, what, endpoint),
+      storageCode,
+    }),
     async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
       try {
         const pages = container

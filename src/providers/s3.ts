@@ -15,6 +15,7 @@ import {
   ProviderError,
   unquoteEtag,
   type BucketProvider,
+  type BucketWriter,
   type GetOptions,
   type ObjectInfo,
   type ProviderTuning,
@@ -24,15 +25,28 @@ import { CredentialsError } from "../credentials/secret.js";
 import { buildAgents, type Agents } from "../net/agents.js";
 import { createFastGet, etagIsNotMd5 } from "./s3-get.js";
 import { listObjectsV1, listObjectsV2 } from "./s3-list.js";
+import { createS3Writer } from "./s3-write.js";
 import { describeNetworkError } from "../net/network-errors.js";
 
 export type S3Connection = Extract<ConnectionConfig, { kind: "s3" }>;
 
 /** Builds a provider for one S3 bucket. No request is sent until one of its methods is called. */
-export function createS3Provider(config: S3Connection, tuning: ProviderTuning): BucketProvider {
+export function createS3Provider(
+  config: S3Connection,
+  tuning: ProviderTuning,
+): BucketProvider & BucketWriter {
   const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
   const agents = buildAgents(config.transport, tuning.maxSockets);
   const client = new S3Client(clientConfig(config, tuning, agents));
+  // Writes go through a client that does not retry (a stream body cannot be sent twice; write-retry.ts reopens
+  // it), built on first write with the same agents and the read client's resolved credentials.
+  let writeClient: S3Client | undefined;
+  const writer = (): S3Client =>
+    (writeClient ??= new S3Client({
+      ...clientConfig(config, tuning, agents),
+      credentials: client.config.credentials,
+      maxAttempts: 1,
+    }));
   const Bucket = config.bucketName;
   const endpointLabel =
     config.endpoint === undefined ? "the AWS S3 endpoint" : endpointUrl(config.endpoint, config.insecure);
@@ -52,6 +66,12 @@ export function createS3Provider(config: S3Connection, tuning: ProviderTuning): 
 
   return {
     requests,
+    ...createS3Writer({
+      client: writer,
+      bucket: Bucket,
+      requests,
+      classify: (error, what) => classify(error, what, endpointLabel),
+    }),
     async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
       try {
         if (!useV1Listing) {
@@ -115,6 +135,7 @@ export function createS3Provider(config: S3Connection, tuning: ProviderTuning): 
     },
     close(): void {
       client.destroy();
+      writeClient?.destroy();
     },
   };
 }
