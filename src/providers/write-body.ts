@@ -73,5 +73,10 @@ export function sizedBody(
 export function attemptSignal(outer: AbortSignal | undefined): { signal: AbortSignal; abort: () => void } {
   const own = new AbortController();
   const signal = outer ? AbortSignal.any([outer, own.signal]) : own.signal;
-  return { signal, abort: () => own.abort(new Error("the request body failed")) };
+  return {
+    signal,
+    abort: (): void => {
+      own.abort(new Error("the request body failed"));
+    },
+  };
 }
