@@ -460,3 +460,37 @@ void describe("S3 (MinIO) behind a fault proxy that answers PutObject with 503",
     assert.equal(await provider.stat("never.bin"), undefined);
   });
 });
+
+void describe("S3 (MinIO) with a wrong secret key", () => {
+  let minio: MinioServer;
+  before(async () => {
+    minio = await startMinio();
+    await minio.createBucket("refused");
+  });
+  after(() => minio.stop());
+
+  void test("put, delete and stat fail with Unauthorized and no error message holds the secret key", async () => {
+    const secret = "wrong-secret-4f1d9c2b7a";
+    const provider = await build(
+      { provider: "generic", bucketName: "refused", endpoint: minio.endpoint, insecure: true },
+      { accesskey: minio.accessKey, secretkey: secret },
+    );
+    try {
+      const errors = [
+        await expectKind(provider.put("a.yaml", Buffer.from("a"), 1, { ifNoneExists: true }), "Unauthorized"),
+        await expectKind(
+          provider.put("b.yaml", () => Readable.from([Buffer.from("b")]), 1),
+          "Unauthorized",
+        ),
+        await expectKind(provider.delete("a.yaml"), "Unauthorized"),
+        await expectKind(provider.stat("a.yaml"), "Unauthorized"),
+      ];
+      for (const error of errors) {
+        assert.ok(!error.message.includes(secret), error.message);
+        assert.ok(!String(error.cause).includes(secret), String(error.cause));
+      }
+    } finally {
+      provider.close();
+    }
+  });
+});
