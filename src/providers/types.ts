@@ -19,8 +19,28 @@ export interface ObjectInfo {
 export interface GetOptions {
   /** Only return the body if the object still has this etag (else a Transient "changed" error). */
   etag?: string;
+  /** A past version of the object (S3 versionId, GCS generation, Azure versionId) instead of the live one. */
+  versionId?: string;
   signal?: AbortSignal;
 }
+
+/** One entry of a versioned listing: a version of an object, or a delete marker (S3) / deletion (GCS, Azure). */
+export interface ObjectVersion {
+  key: string;
+  /** S3 versionId, GCS generation, Azure versionId: what `get(key, {versionId})` takes. */
+  versionId: string;
+  /** When this version became the live one (for a delete marker: when the key was deleted). */
+  lastModified: Date;
+  /** A delete marker: from lastModified on, the key does not exist (until a newer version). */
+  deleteMarker: boolean;
+  /** As ObjectInfo.etag: the etag the object had while this version was live (so its revision line is the same). */
+  etag: string;
+  size: number;
+  md5?: string;
+}
+
+/** Whether a bucket keeps past versions: "suspended" keeps those it has, "disabled" none. */
+export type VersioningState = "enabled" | "suspended" | "disabled";
 
 /** Request counters, for status, metrics and the benchmark. */
 export interface RequestCounts {
@@ -56,6 +76,16 @@ export interface BucketProvider {
    * requests.head.
    */
   stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined>;
+  /**
+   * The bucket's versioning state (S3 GetBucketVersioning, GCS bucket metadata, Azure: whether listings carry
+   * version ids); file:// is "disabled". TODO(issue 11): required once every provider has it.
+   */
+  versioning?(signal?: AbortSignal): Promise<VersioningState>;
+  /**
+   * Every version and delete marker under `prefix`, paginated, in key order and newest first within a key.
+   * Throws ProviderError "NotVersioned" when the bucket has never kept versions. TODO(issue 11): required.
+   */
+  listVersions?(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectVersion>;
   readonly requests: RequestCounts;
   close(): void;
 }
@@ -107,7 +137,9 @@ export type ProviderErrorKind =
   | "Transient"
   | "Invalid"
   /** A conditional write whose condition no longer holds (someone else wrote first). */
-  | "Conflict";
+  | "Conflict"
+  /** A version-history request on a bucket that keeps no versions. */
+  | "NotVersioned";
 
 export class ProviderError extends Error {
   override readonly name = "ProviderError";
