@@ -36,6 +36,8 @@ export interface HookRouteOptions {
   logger: Logger;
   debounceMs?: number;
   bodyLimit?: number;
+  /** Clock of the Secret cache (tests). */
+  now?: () => number;
 }
 
 const PARSERS: Readonly<Record<HookKind, (body: Buffer) => HookMessage>> = {
@@ -54,7 +56,7 @@ type HookRequest = FastifyRequest<{ Params: { kind: string }; Querystring: Recor
  */
 export function registerHooks(app: FastifyInstance, options: HookRouteOptions): void {
   const secrets = hookSecretsByKind(options.secrets);
-  const cache = new SecretCache(options.readSecret, options.secretTtlMs);
+  const cache = new SecretCache(options.readSecret, options.secretTtlMs, 1000, options.now);
   const debouncer = new WakeDebouncer(options.debounceMs ?? HOOK_DEBOUNCE_MS, options.wake);
   const log = options.logger.child({ component: "hooks" });
   const bodyLimit = options.bodyLimit ?? HOOK_BODY_LIMIT;
