@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { test, type TestContext } from "node:test";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
 import { pino } from "pino";
 import type { SecretData } from "../../src/credentials/secret.js";
 import { parseHookSecret } from "../../src/hooks/config.js";
@@ -102,7 +102,7 @@ const post = (
   payload: string,
   headers: Record<string, string> = {},
   query = "",
-): ReturnType<FastifyInstance["inject"]> =>
+): Promise<LightMyRequestResponse> =>
   h.app.inject({
     method: "POST",
     url: `/hooks/${kind}${query}`,
