@@ -1,5 +1,5 @@
 // --hook-secret, shared by `run` and `controller`: which bucket-event hooks are enabled and their Secrets.
-import { InvalidArgumentError, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { parseHookSecret, type HookSecretRef } from "../hooks/config.js";
 
 export interface HookFlags {
@@ -8,11 +8,13 @@ export interface HookFlags {
 
 /** Adds the repeatable `--hook-secret <kind>=<namespace>/<secretName>` (kinds: s3, gcs, azure, generic). */
 export function withHookFlags(command: Command): Command {
-  return command.option(
-    "--hook-secret <kind=namespace/name>",
-    "enable POST /hooks/<kind> (s3, gcs, azure, generic), authenticated by this Secret's token or hmacKey; repeatable",
-    collectHookSecret,
-    [],
+  return command.addOption(
+    new Option(
+      "--hook-secret <kind=namespace/name>",
+      "enable POST /hooks/<kind> (s3, gcs, azure, generic), authenticated by this Secret's token or hmacKey; repeatable",
+    )
+      .argParser(collectHookSecret)
+      .default([], "none"),
   );
 }
 

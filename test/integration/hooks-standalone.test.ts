@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import { PutBucketNotificationConfigurationCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { BucketView } from "../../src/standalone/runner.js";
 import { startAzurite, type AzuriteServer } from "../support/azurite.js";
-import { runArgs, startServerProcess } from "../support/cli.js";
+import { runArgs, runCli, startServerProcess } from "../support/cli.js";
 import { startFakeGcs, type FakeGcsServer } from "../support/fake-gcs.js";
 import {
   eventGridBlobEvent,
@@ -302,4 +302,13 @@ test("MinIO's webhook target (auth_token) publishes an uploaded change within 2 
   t.diagnostic(`upload → new artifact: ${latencies.join(", ")} ms (debounce window 200 ms)`);
   assert.ok(Math.max(...latencies) < 2000, `latencies ${latencies.join(", ")} ms`);
   assert.match((await view("e2e")).nextReconcileAt ?? "", /./, "the hourly full listing stays scheduled");
+});
+
+test("--hook-secret refuses an unknown kind and a kind given twice with exit code 2, saying what is allowed", async () => {
+  const unknown = await runCli(["run", "--hook-secret", "github=ns/secret"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /hook kind "github" is unknown; use one of s3, gcs, azure, generic/);
+  const twice = await runCli(["controller", "--hook-secret", "s3=ns/a", "--hook-secret", "s3=ns/b"]);
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /the s3 hook is given twice/);
 });
