@@ -72,19 +72,23 @@ spec: {interval: 1h, provider: azure, bucketName: hooks-azure, endpoint: "${azur
   ].join("");
 }
 
-/** Finished reconciles of a Bucket, from /metrics. */
-async function reconciles(name: string): Promise<number> {
+/** A counter of a Bucket from /metrics (0 before its first reconcile); `extra` narrows by another label. */
+async function metric(series: string, name: string, extra = ""): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const line = text
     .split("\n")
     .find(
       (l) =>
-        l.startsWith("gotk_reconcile_duration_seconds_count{") &&
+        l.startsWith(`${series}{`) &&
         l.includes(`name="${name}"`) &&
-        l.includes(`namespace="${NS}"`),
+        l.includes(`namespace="${NS}"`) &&
+        l.includes(extra),
     );
   return line ? Number(line.split(" ").at(-1)) : 0;
 }
+
+/** Finished reconciles of a Bucket. */
+const reconciles = (name: string): Promise<number> => metric("gotk_reconcile_duration_seconds_count", name);
 
 async function view(name: string): Promise<BucketView> {
   return (await (await fetch(`${server.url}/api/buckets/${NS}/${name}`)).json()) as BucketView;
@@ -281,6 +285,11 @@ test("MinIO's webhook target (auth_token) publishes an uploaded change within 2 
     }),
   );
   const latencies: number[] = [];
+  const requests = async (): Promise<{ list: number; get: number }> => ({
+    list: await metric("bucketops_provider_requests_total", "e2e", 'operation="list"'),
+    get: await metric("bucketops_provider_requests_total", "e2e", 'operation="get"'),
+  });
+  const requestsBefore = await requests();
   for (let round = 2; round <= 4; round++) {
     const oldRevision = await revision("e2e");
     const before = await reconciles("e2e");
@@ -299,7 +308,11 @@ test("MinIO's webhook target (auth_token) publishes an uploaded change within 2 
     latencies.push(Date.now() - uploaded);
     assert.equal(await waitReconciles("e2e", before + 1), before + 1, "one reconcile per upload");
   }
+  const requestsAfter = await requests();
   t.diagnostic(`upload → new artifact: ${latencies.join(", ")} ms (debounce window 200 ms)`);
+  t.diagnostic(
+    `provider requests of the 3 event-driven reconciles: ${requestsAfter.list - requestsBefore.list} LIST, ${requestsAfter.get - requestsBefore.get} GET`,
+  );
   assert.ok(Math.max(...latencies) < 2000, `latencies ${latencies.join(", ")} ms`);
   assert.match((await view("e2e")).nextReconcileAt ?? "", /./, "the hourly full listing stays scheduled");
 });
