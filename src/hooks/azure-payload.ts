@@ -54,7 +54,11 @@ function blobEvents(type: string, event: JsonObject, at: string): BucketEvent[] 
   const account = ACCOUNT.exec(optionalString(event.topic) ?? optionalString(event.source) ?? "")?.[1];
   const order = optionalString(data.sequencer);
   const common = { bucket: container, ...(account ? { account } : {}), ...(order ? { order } : {}) };
-  const events: BucketEvent[] = [{ ...common, change: { key: match[2], deleted: !created && !renamed } }];
+  // The subject is not encoded, and Event Grid has been seen to replace characters outside the BMP with U+FFFD
+  // there; data.url (percent-encoded) keeps them.
+  const url = optionalString(data.url);
+  const key = match[2].includes("\uFFFD") && url ? keyFromUrl(url, container, `${at}.data.url`) : match[2];
+  const events: BucketEvent[] = [{ ...common, change: { key, deleted: !created && !renamed } }];
   if (renamed) {
     const source = keyFromUrl(
       stringAt(data.sourceUrl, `${at}.data.sourceUrl`),

@@ -57,6 +57,16 @@ test("BlobRenamed deletes the source key (from data.sourceUrl) and changes the d
   ]);
 });
 
+test("a subject with U+FFFD (Event Grid's mangled emoji) takes the key from the percent-encoded data.url", () => {
+  const event = eventGridBlobEvent("acct", "cfg", "logs/task💎.log");
+  event.subject = "/blobServices/default/containers/cfg/blobs/logs/task\uFFFD\uFFFD.log";
+  const message = parse([event]);
+  assert.deepEqual(message.type === "events" && message.events[0]?.change, {
+    key: "logs/task💎.log",
+    deleted: false,
+  });
+});
+
 test("other event types are ignored; a blob event without a blob subject is refused with a reason", () => {
   const tier = eventGridBlobEvent("acct", "cfg", "k", "Microsoft.Storage.BlobTierChanged");
   assert.deepEqual(parse([tier]), { type: "events", events: [], ignored: 1 });
