@@ -239,6 +239,13 @@ export class BucketController {
       await this.patchStatus(obj, status);
     }
     const changes = this.takeChanges(key);
+    if (changes) {
+      const keys = changes.slice(0, 20).map((c) => c.key);
+      this.options.logger.debug(
+        { bucket: key, changes: changes.length, keys },
+        "reconciling for bucket events",
+      );
+    }
     const result = await reconcile(
       {
         ref: { namespace, name },

@@ -190,6 +190,16 @@ test("an S3 event POSTed to the controller with the Secret's token reconciles it
   const latency = Date.now() - sent;
   assert.notEqual(next, first);
   assert.ok(latency < 5000, `the event took ${latency} ms to publish`);
+  const runs = controller
+    .logs()
+    .split("\n")
+    .filter((l) => l.includes('"reconciling for bucket events"'))
+    .map((l) => JSON.parse(l) as { bucket: string; keys: string[] });
+  assert.deepEqual(
+    runs.map((r) => [r.bucket, r.keys]),
+    [[`${NS}/hooked-apps`, ["apps/b.yaml"]]],
+    "the reconcile got the event's key as ReconcileInput.changes",
+  );
   // Had the refused event been accepted, its Bucket's window would have opened (and closed) first.
   assert.equal(await reconciles("hooked-infra"), 1, "the refused event woke nothing");
 });
