@@ -18,6 +18,9 @@ import { initialStatus, type BucketStatus } from "../api/status.js";
 import type { ReconcileMetrics } from "../engine/metrics.js";
 import { REQUESTED_AT_ANNOTATION, reconcile, type EngineDeps } from "../engine/reconcile.js";
 import { beginReconcile } from "../engine/summarize.js";
+import { ChangeSet } from "../hooks/change-set.js";
+import type { HookSubject } from "../hooks/match.js";
+import type { ObjectChange } from "../source/object-change.js";
 import type { ArtifactStore } from "../storage/artifact-store.js";
 import type { EventRecorder } from "./events.js";
 import { failureBackoff, nextInterval } from "../engine/requeue.js";
@@ -65,6 +68,10 @@ export class BucketController {
   /** Status we last wrote, newer than the informer's copy until the watch delivers it. */
   private readonly written = new Map<string, { uid: string; status: BucketStatus }>();
   private readonly failures = new Map<string, number>();
+  /** Objects bucket events named per key, for its next reconcile. */
+  private readonly changes = new Map<string, ChangeSet>();
+  /** When each key's next full listing is due (ms); absent: the next reconcile lists everything. */
+  private readonly fullDueAt = new Map<string, number>();
   private synced = false;
   private stopped = false;
 
@@ -83,6 +90,8 @@ export class BucketController {
       const key = objectKey(obj);
       this.seen.delete(key);
       this.written.delete(key);
+      this.changes.delete(key);
+      this.fullDueAt.delete(key);
       this.queue.forget(key);
     });
     this.informer.on("connect", () => {
@@ -103,6 +112,33 @@ export class BucketController {
   /** Whether the first list has completed (readiness). */
   isSynced(): boolean {
     return this.synced;
+  }
+
+  /** The Buckets this controller reconciles (its namespace, label selector and shard), for the hooks. */
+  hookSubjects(): HookSubject[] {
+    return this.informer
+      .list()
+      .filter((obj) => !obj.metadata?.deletionTimestamp)
+      .map((obj) => ({
+        namespace: obj.metadata?.namespace ?? "",
+        name: obj.metadata?.name ?? "",
+        spec: obj.spec,
+      }));
+  }
+
+  /**
+   * Reconciles a Bucket soon with the objects bucket events named (undefined: a full listing), merged with events
+   * still pending for it. Returns false when this controller does not know the Bucket or it is suspended.
+   */
+  notify(namespace: string, name: string, changes: readonly ObjectChange[] | undefined): boolean {
+    const obj = this.informer.get(name, namespace);
+    if (!obj || isSuspended(obj)) return false;
+    const key = `${namespace}/${name}`;
+    const set = this.changes.get(key) ?? new ChangeSet();
+    set.add(changes?.map((change) => ({ change })));
+    this.changes.set(key, set);
+    this.queue.add(key);
+    return true;
   }
 
   /** Starts watching and reconciling. */
@@ -136,7 +172,10 @@ export class BucketController {
       previous.requestedAt !== next.requestedAt ||
       previous.deleting !== next.deleting ||
       previous.spec !== next.spec;
-    if (added || changed) this.queue.add(key);
+    if (added || changed) {
+      this.fullDueAt.delete(key); // a new spec lists everything
+      this.queue.add(key);
+    }
   }
 
   private async listAll(): Promise<KubernetesListObject<BucketResource>> {
@@ -185,6 +224,7 @@ export class BucketController {
         { err: error instanceof Error ? error.message : String(error) },
         "reconcile failed; retrying",
       );
+      this.fullDueAt.delete(key);
       this.queue.addAfter(key, failureBackoff(failures, 5 * 60_000));
     }
   }
@@ -198,6 +238,14 @@ export class BucketController {
       status = beginReconcile(status, generation, new Date());
       await this.patchStatus(obj, status);
     }
+    const changes = this.takeChanges(key);
+    if (changes) {
+      const keys = changes.slice(0, 20).map((c) => c.key);
+      this.options.logger.debug(
+        { bucket: key, changes: changes.length, keys },
+        "reconciling for bucket events",
+      );
+    }
     const result = await reconcile(
       {
         ref: { namespace, name },
@@ -205,6 +253,7 @@ export class BucketController {
         spec: obj.spec,
         annotations: obj.metadata?.annotations,
         status,
+        changes,
       },
       {
         store: this.options.store,
@@ -224,12 +273,27 @@ export class BucketController {
     if (result.outcome === "failed") {
       const failures = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, failures);
+      this.fullDueAt.delete(key);
       this.queue.addAfter(key, failureBackoff(failures, interval ?? 60_000));
     } else {
       this.failures.delete(key);
-      if (result.outcome !== "stalled" && interval !== undefined)
-        this.queue.addAfter(key, nextInterval(interval));
+      const due = this.fullDueAt.get(key);
+      if (changes && due !== undefined)
+        this.queue.addAfter(key, due - Date.now()); // keep the full listing due
+      else if (result.outcome !== "stalled" && interval !== undefined) {
+        const delay = nextInterval(interval);
+        this.fullDueAt.set(key, Date.now() + delay);
+        this.queue.addAfter(key, delay);
+      }
     }
+  }
+
+  // Events since the last run, unless a full listing is due (the interval's, a new spec, after a failure).
+  private takeChanges(key: string): ObjectChange[] | undefined {
+    const set = this.changes.get(key);
+    this.changes.delete(key);
+    const due = this.fullDueAt.get(key);
+    return due === undefined || due <= Date.now() ? undefined : set?.take();
   }
 
   private currentStatus(obj: BucketResource, key: string): BucketStatus {

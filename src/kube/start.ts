@@ -6,6 +6,8 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Limits } from "../api/limits.js";
 import { createReconcileMetrics } from "../engine/metrics.js";
+import type { HookSecretRef } from "../hooks/config.js";
+import { registerHooks } from "../hooks/routes.js";
 import { createServing } from "../storage/serving.js";
 import { BucketController } from "./controller.js";
 import { kubeEventRecorder } from "./events.js";
@@ -36,8 +38,15 @@ export interface ControllerRuntimeOptions {
   renewDeadlineMs: number;
   retryPeriodMs: number;
   identity?: string;
+  /** Enabled bucket-event hooks and their Secrets; none: POST /hooks/* answers 404. */
+  hooks?: readonly HookSecretRef[];
+  /** Debounce window of bucket events per Bucket (ms, default 200). */
+  hookDebounceMs?: number;
   logger: Logger;
 }
+
+/** How long the controller reuses a hook Secret it read (a wrong token re-reads it, at most once a second). */
+const HOOK_SECRET_TTL_MS = 30_000;
 
 export interface ControllerRuntime {
   app: FastifyInstance;
@@ -81,6 +90,22 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
       ? { status: "ok" }
       : reply.code(503).send({ status: "waiting for the first Bucket list" }),
   );
+  registerHooks(app, {
+    secrets: options.hooks ?? [],
+    readSecret: kubeSecretReader(kc),
+    secretTtlMs: HOOK_SECRET_TTL_MS,
+    subjects: () => controller.hookSubjects(),
+    wake: (ref, changes) => controller.notify(ref.namespace, ref.name, changes),
+    // Only the leader reconciles: a standby asks the sender to retry (another replica may lead by then).
+    unavailable: () =>
+      leader !== undefined && !leader.isLeader()
+        ? "this replica is a standby; the leader handles bucket events"
+        : controller.isSynced()
+          ? undefined
+          : "the controller has not listed its Buckets yet",
+    logger,
+    debounceMs: options.hookDebounceMs,
+  });
   const listening = await serving.listen(options.storageAddr, options.storageAdvAddr);
 
   let lost: Promise<void> = new Promise(() => undefined);

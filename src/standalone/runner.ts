@@ -10,6 +10,8 @@ import { initialStatus } from "../api/status.js";
 import type { SecretData } from "../credentials/secret.js";
 import type { ReconcileMetrics } from "../engine/metrics.js";
 import { reconcile, type EngineDeps, type ReconcileResult } from "../engine/reconcile.js";
+import { ChangeSet } from "../hooks/change-set.js";
+import type { ObjectChange } from "../source/object-change.js";
 import type { ArtifactStore } from "../storage/artifact-store.js";
 import type { FolderContents, FolderProblem } from "./config-folder.js";
 import { FolderScanner } from "./folder-scanner.js";
@@ -50,6 +52,8 @@ interface Entry {
   removed: boolean;
   /** Secrets ("namespace/name") the last reconcile read; a change to one of them reconciles the Bucket again. */
   usedSecrets?: Set<string>;
+  /** What the next run applies: objects bucket events named, or (marked full, or empty) a full listing. */
+  changes: ChangeSet;
 }
 
 /** What the API and CLI show for one Bucket. */
@@ -115,6 +119,25 @@ export class StandaloneRunner {
     await Promise.allSettled([...this.entries.values()].flatMap((e) => (e.running ? [e.running] : [])));
   }
 
+  /** A Secret of the folder (hook authentication reads it); undefined when there is none. */
+  secret(namespace: string, name: string): SecretData | undefined {
+    return this.secrets.get(`${namespace}/${name}`);
+  }
+
+  /**
+   * Reconciles a Bucket soon with the objects bucket events named (undefined: a full listing), merged with any
+   * events still pending; a run in flight is followed by one more. The interval's full listing stays scheduled.
+   * Returns false when no such Bucket exists or it is suspended.
+   */
+  notify(namespace: string, name: string, changes: readonly ObjectChange[] | undefined): boolean {
+    const entry = this.entries.get(`${namespace}/${name}`);
+    if (!entry || entry.removed || isSuspended(entry.object.spec)) return false;
+    entry.changes.add(changes?.map((change) => ({ change })));
+    if (entry.running) entry.rerun = true;
+    else void this.run(entry);
+    return true;
+  }
+
   /** Problems found in the folder (unparseable files, invalid documents). */
   folderProblems(): readonly FolderProblem[] {
     return this.problems;
@@ -138,6 +161,7 @@ export class StandaloneRunner {
   async reconcileNow(namespace: string, name: string): Promise<ReconcileResult | undefined> {
     const entry = this.entries.get(`${namespace}/${name}`);
     if (!entry) return undefined;
+    entry.changes.markFull();
     if (!entry.running) return this.run(entry);
     // Coalesce: the one in flight may have read the old spec, so one more follows it; wait for that one.
     entry.rerun = true;
@@ -224,7 +248,15 @@ export class StandaloneRunner {
           specHash: hash,
         }
       : { generation: 1, specHash: hash, status: initialStatus() };
-    const entry: Entry = { object, file, state, rerun: false, failures: 0, removed: false };
+    const entry: Entry = {
+      object,
+      file,
+      state,
+      rerun: false,
+      failures: 0,
+      removed: false,
+      changes: new ChangeSet(),
+    };
     this.entries.set(key, entry);
     // A restart within the interval of a good reconcile waits for the rest of the interval.
     const interval = intervalOf(entry);
@@ -253,6 +285,7 @@ export class StandaloneRunner {
   }
 
   private kick(entry: Entry): void {
+    entry.changes.markFull();
     if (entry.running) entry.rerun = true;
     else void this.run(entry);
   }
@@ -267,9 +300,13 @@ export class StandaloneRunner {
   }
 
   private run(entry: Entry): Promise<ReconcileResult> {
-    clearTimeout(entry.timer);
-    entry.nextAt = undefined;
-    const task = this.limit(() => this.reconcileEntry(entry));
+    const changes = entry.changes.take();
+    // An event-driven run leaves the interval's full listing scheduled: it corrects lost or reordered events.
+    if (!changes) {
+      clearTimeout(entry.timer);
+      entry.nextAt = undefined;
+    }
+    const task = this.limit(() => this.reconcileEntry(entry, changes));
     entry.running = task;
     void task.finally(() => {
       entry.running = undefined;
@@ -281,9 +318,16 @@ export class StandaloneRunner {
     return task;
   }
 
-  private async reconcileEntry(entry: Entry): Promise<ReconcileResult> {
+  private async reconcileEntry(entry: Entry, changes?: ObjectChange[]): Promise<ReconcileResult> {
     const { namespace, name } = entry.object.metadata;
     const used = new Set<string>();
+    if (changes) {
+      const keys = changes.slice(0, 20).map((c) => c.key);
+      this.options.logger.debug(
+        { bucket: `${namespace}/${name}`, changes: changes.length, keys },
+        "reconciling for bucket events",
+      );
+    }
     const result = await reconcile(
       {
         ref: { namespace, name },
@@ -292,6 +336,7 @@ export class StandaloneRunner {
         baseDir: path.dirname(entry.file),
         annotations: entry.object.metadata.annotations,
         status: entry.state.status,
+        changes,
       },
       {
         store: this.options.store,
@@ -321,10 +366,11 @@ export class StandaloneRunner {
     this.options.metrics?.observe({ namespace, name }, result);
     entry.failures = result.outcome === "failed" ? entry.failures + 1 : 0;
     const interval = result.spec?.intervalMs;
+    if (result.outcome === "failed") entry.changes.markFull(); // the events it applied are not published
     if (result.outcome === "failed" && interval !== undefined)
       this.schedule(entry, failureBackoff(entry.failures, interval));
     else if (result.outcome !== "suspended" && result.outcome !== "stalled" && interval !== undefined) {
-      this.schedule(entry, nextInterval(interval));
+      if (!changes || entry.nextAt === undefined) this.schedule(entry, nextInterval(interval));
     }
     return result;
   }

@@ -4,6 +4,8 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createReconcileMetrics } from "../engine/metrics.js";
 import type { EngineDeps } from "../engine/reconcile.js";
+import type { HookSecretRef } from "../hooks/config.js";
+import { registerHooks } from "../hooks/routes.js";
 import type { ArtifactStore } from "../storage/artifact-store.js";
 import { createServing } from "../storage/serving.js";
 import { registerApi } from "./api.js";
@@ -25,6 +27,10 @@ export interface StandaloneOptions {
   /** Period of the config-folder rescan that backs up the watcher (ms, default 2000). */
   rescanIntervalMs?: number;
   engine?: Partial<EngineDeps>;
+  /** Enabled bucket-event hooks and their Secrets (in the config folder); none: POST /hooks/* answers 404. */
+  hooks?: readonly HookSecretRef[];
+  /** Debounce window of bucket events per Bucket (ms, default 200). */
+  hookDebounceMs?: number;
 }
 
 export interface StandaloneHandle {
@@ -54,6 +60,19 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     engine: options.engine,
   });
   registerApi(app, runner);
+  registerHooks(app, {
+    secrets: options.hooks ?? [],
+    // The folder's Secrets are in memory and reloaded on edit: no cache needed.
+    readSecret: (namespace, name) => Promise.resolve(runner.secret(namespace, name)),
+    secretTtlMs: 0,
+    subjects: () =>
+      runner
+        .list()
+        .map((b) => ({ namespace: b.namespace, name: b.name, spec: b.spec, baseDir: path.dirname(b.file) })),
+    wake: (ref, changes) => runner.notify(ref.namespace, ref.name, changes),
+    logger: options.logger,
+    debounceMs: options.hookDebounceMs,
+  });
   const url = await serving.listen(options.listen, options.advertiseAddress);
   await serving.sweepTemp(); // before any reconcile writes
   await runner.start();

@@ -2,9 +2,10 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { startControllerRuntime } from "../../kube/start.js";
 import { durationOption, limitsFromFlags, withReconcileFlags, type ReconcileFlags } from "../flags.js";
+import { withHookFlags, type HookFlags } from "../hook-flags.js";
 import { createLogger } from "../logger.js";
 
-interface ControllerFlags extends ReconcileFlags {
+interface ControllerFlags extends ReconcileFlags, HookFlags {
   kubeconfig?: string;
   storagePath: string;
   storageAddr: string;
@@ -22,7 +23,7 @@ interface ControllerFlags extends ReconcileFlags {
 }
 
 export function registerController(program: Command): void {
-  withReconcileFlags(program.command("controller"))
+  withHookFlags(withReconcileFlags(program.command("controller")))
     .description("run the Kubernetes controller for source.toolkit.fluxcd.io Buckets")
     .option(
       "--kubeconfig <path>",
@@ -94,6 +95,7 @@ export function registerController(program: Command): void {
         leaseDurationMs: flags.leaderElectionLeaseDuration,
         renewDeadlineMs: flags.leaderElectionRenewDeadline,
         retryPeriodMs: flags.leaderElectionRetryPeriod,
+        hooks: flags.hookSecret,
         logger,
       });
       process.stdout.write(`bucketops controller serving artifacts on ${runtime.url}\n`);

@@ -2,9 +2,10 @@
 import type { Command } from "commander";
 import { startStandalone } from "../../standalone/start.js";
 import { limitsFromFlags, withReconcileFlags, type ReconcileFlags } from "../flags.js";
+import { withHookFlags, type HookFlags } from "../hook-flags.js";
 import { createLogger } from "../logger.js";
 
-interface RunFlags extends ReconcileFlags {
+interface RunFlags extends ReconcileFlags, HookFlags {
   config: string;
   storage: string;
   listen: string;
@@ -14,7 +15,7 @@ interface RunFlags extends ReconcileFlags {
 }
 
 export function registerRun(program: Command): void {
-  withReconcileFlags(program.command("run"))
+  withHookFlags(withReconcileFlags(program.command("run")))
     .description(
       "reconcile every Bucket in a folder of YAML and serve their artifacts, an API and a dashboard",
     )
@@ -41,6 +42,7 @@ export function registerRun(program: Command): void {
         logger,
         watch: flags.watch,
         engine: { limits: limitsFromFlags(flags) },
+        hooks: flags.hookSecret,
       });
       const buckets = handle.runner.list();
       process.stdout.write(
