@@ -15,7 +15,11 @@ export async function fetchStep(ctx: StepContext, state: Scanned): Promise<Fetch
   const fetched = await fetchIndex(index, provider, cache, {
     concurrency: ctx.deps.concurrency,
     signal,
-    onObject: onProgress ? (e) => onProgress({ ...e, total }) : undefined,
+    onObject: onProgress
+      ? (e): void => {
+          onProgress({ ...e, total });
+        }
+      : undefined,
   });
   Object.assign(ctx.stats, fetched);
   return { ...state, fetched };
