@@ -1,10 +1,13 @@
-// reconcile(bucket): a list of steps (spec → storage → connect → scan → fetch → validate → archive → publish), each returning
+// reconcile(bucket): a list of steps (spec → storage → connect → scan → gate → fetch →
+// digests → validate → archive → publish), each returning
 // its result or throwing; the status is written once, at the end, from the result or the classified error.
 import { Reason, type BucketStatus } from "../api/status.js";
 import { ArchiveSourceError } from "../artifact/tarball.js";
 import { toReconcileError, type ReconcileError } from "./errors.js";
 import { archiveStep, evictDamaged } from "./steps/archive.js";
 import { connectStep } from "./steps/connect.js";
+import { digestsStep } from "./steps/digests.js";
+import { gateStep } from "./steps/gate.js";
 import type { StepContext } from "./steps/context.js";
 import { fetchStep } from "./steps/fetch.js";
 import { isUnchanged, publishStep, publishUnchanged, type Published } from "./steps/publish.js";
@@ -61,11 +64,11 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
   const base = current(ctx, status);
   try {
     const connected = await connectStep(ctx, spec);
-    const scanned = await scanStep(ctx, connected);
-    if (isUnchanged(ctx, scanned)) return finish(publishUnchanged(ctx, scanned, base));
-    const fetched = await validateStep(ctx, await fetchStep(ctx, scanned));
-    const archived = await archiveStep(ctx, fetched);
-    return finish(publishStep(ctx, archived, base));
+    const scanned = await gateStep(ctx, await scanStep(ctx, connected));
+    if (isUnchanged(ctx, scanned)) return finish(await publishUnchanged(ctx, scanned, base));
+    const fetched = await digestsStep(ctx, await fetchStep(ctx, scanned));
+    const archived = await archiveStep(ctx, await validateStep(ctx, fetched));
+    return finish(await publishStep(ctx, archived, base));
   } catch (error) {
     const { cache, scanned } = ctx.trail;
     if (error instanceof ArchiveSourceError && cache) await evictDamaged(cache, error, scanned, ctx.log);
@@ -96,12 +99,14 @@ function failure(
     artifactPresent,
     now: ctx.now(),
   });
-  return {
+  const result: Published = {
     outcome: rerr.policy === "stall" ? "stalled" : "failed",
     status: next,
     events: [...ctx.notices, warning(rerr)],
     error: rerr,
   };
+  if (rerr.retryAfterMs !== undefined) result.retryAfterMs = rerr.retryAfterMs;
+  return result;
 }
 
 /**

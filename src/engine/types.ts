@@ -77,4 +77,9 @@ export interface ReconcileResult {
   /** The normalized spec, when it was valid (runtimes schedule on spec.intervalMs). */
   spec?: BucketSpec;
   error?: ReconcileError;
+  /**
+   * When to reconcile again after this failure, if sooner than the runtime's own backoff would (a state waiting for
+   * a consistent upload: seconds, not the interval). Runtimes use it in place of their failure backoff.
+   */
+  retryAfterMs?: number;
 }

@@ -224,7 +224,7 @@ export class BucketController {
     if (result.outcome === "failed") {
       const failures = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, failures);
-      this.queue.addAfter(key, failureBackoff(failures, interval ?? 60_000));
+      this.queue.addAfter(key, result.retryAfterMs ?? failureBackoff(failures, interval ?? 60_000));
     } else {
       this.failures.delete(key);
       if (result.outcome !== "stalled" && interval !== undefined)

@@ -322,7 +322,7 @@ export class StandaloneRunner {
     entry.failures = result.outcome === "failed" ? entry.failures + 1 : 0;
     const interval = result.spec?.intervalMs;
     if (result.outcome === "failed" && interval !== undefined)
-      this.schedule(entry, failureBackoff(entry.failures, interval));
+      this.schedule(entry, result.retryAfterMs ?? failureBackoff(entry.failures, interval));
     else if (result.outcome !== "suspended" && result.outcome !== "stalled" && interval !== undefined) {
       this.schedule(entry, nextInterval(interval));
     }

@@ -55,7 +55,10 @@ export async function archiveStep(ctx: StepContext, state: Fetched): Promise<Arc
   });
   if (built) await writeSegmentIndex(indexFile, built.index);
   await deps.store.gc(input.ref, artifact);
-  await cache.prune(keptObjects(index, state.scan.ignoreFiles));
+  // The index object is read through the cache too: kept, so an unchanged one costs no GET.
+  const indexObject = state.gate?.index;
+  const alsoKept = indexObject ? [{ key: indexObject.key, etag: indexObject.etag }] : [];
+  await cache.prune(keptObjects(index, [...state.scan.ignoreFiles, ...alsoKept]));
   return built ? { ...state, artifact, built } : { ...state, artifact };
 }
 

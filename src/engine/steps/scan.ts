@@ -4,6 +4,7 @@ import type { ObjectIndex } from "../../source/object-index.js";
 import { scanBucket, type ScanResult } from "../../source/scan.js";
 import type { StepContext } from "./context.js";
 import type { Connected } from "./connect.js";
+import { controlFolder, type GateInfo } from "../gate/gate-info.js";
 
 export interface Scanned extends Connected {
   scan: ScanResult;
@@ -11,12 +12,19 @@ export interface Scanned extends Connected {
   index: ObjectIndex;
   /** Flux's revision of `index`. */
   revision: string;
+  /** Set by the gate step. */
+  gate?: GateInfo;
 }
 
 /** Lists and filters the prefix. Throws ProviderError, UnsafeKeyError, KeyConflictError or LimitExceededError. */
 export async function scanStep(ctx: StepContext, source: Connected): Promise<Scanned> {
   const { spec, provider, cache, signal } = source;
-  const scan = await scanBucket(provider, cache, { prefix: spec.prefix, ignore: spec.ignore, signal });
+  const scan = await scanBucket(provider, cache, {
+    prefix: spec.prefix,
+    ignore: spec.ignore,
+    signal,
+    controlFolder: controlFolder(spec), // the index object's folder: never published
+  });
   return indexed(ctx, source, scan, scan.index);
 }
 
