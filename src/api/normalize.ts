@@ -32,8 +32,8 @@ export interface BucketSpec {
   limits?: Partial<Limits>;
   /** spec.validate: which content checks an artifact must pass before it is published. */
   validate?: "manifests";
-  /** spec.consistency (default auto): which states may be published (see engine/gate). */
-  consistency: ConsistencyMode;
+  /** spec.consistency: which states may be published (see engine/gate); undefined means auto. */
+  consistency?: ConsistencyMode;
   /** spec.settle in ms: with consistency settle, how long a listing must stay unchanged. */
   settleMs?: number;
   /** spec.verify: the index must be signed by a key of this Secret; implies an index is required. */
@@ -102,7 +102,7 @@ export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): Bu
     suspend: input.suspend ?? false,
     limits: input.limits && normalizeLimits(input.limits),
     validate: input.validate,
-    consistency: input.consistency ?? "auto",
+    consistency: input.consistency,
     settleMs: input.settle === undefined ? undefined : durationMs(input.settle, "settle"),
     verify: input.verify,
   });

@@ -34,7 +34,7 @@ export async function gateStep(ctx: StepContext, state: Scanned): Promise<Scanne
     await writeGateState(stateFile, gate.state);
     throw new ConsistencyWait(message, retryAfterMs ?? waitBackoff(gate.state.waits, spec.intervalMs));
   };
-  const mode = spec.consistency;
+  const mode = spec.consistency ?? "auto";
   if (mode === "none") return { ...state, gate };
   if (mode === "settle") {
     await settle(ctx, state, gate, waiting);
