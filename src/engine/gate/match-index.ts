@@ -33,23 +33,34 @@ export function matchIndex(
   const sizeMismatch: Tally = { count: 0 };
   const extras: Tally = { count: 0 };
   const missing: Tally = { count: 0 };
-  const kept = new ObjectIndexBuilder();
+  // The published subset is copied only once an extra key shows up (most listings have none).
+  let kept: ObjectIndexBuilder | undefined;
+  let matched = 0;
   for (let i = 0; i < listing.size; i++) {
     const key = listing.keyAt(i);
     const record = key.startsWith(folder) ? lookup(files, key.slice(folder.length)) : undefined;
     if (!record) {
+      if (!kept) {
+        kept = new ObjectIndexBuilder();
+        for (let j = 0; j < i; j++) kept.addFrom(listing, j);
+      }
       count(extras, key);
       continue;
     }
+    matched++;
     if (record.size !== listing.sizeAt(i)) count(sizeMismatch, key);
-    kept.addFrom(listing, i);
+    kept?.addFrom(listing, i);
   }
-  // Sorted so `first` is the first missing key in the listing's order, whatever the index's order.
-  for (const rel of Object.keys(files).sort(compareUtf8)) {
-    const key = `${folder}${rel}`;
-    if (listing.get(key) === undefined && !isIgnored(key)) count(missing, key);
+  const rels = Object.keys(files);
+  // Every indexed file matched a listed key: none is missing. Otherwise `first` is the smallest missing key in the
+  // listing's (UTF-8) order, whatever the index's order.
+  for (let n = 0; matched < rels.length && n < rels.length; n++) {
+    const key = `${folder}${rels[n] ?? ""}`;
+    if (listing.get(key) !== undefined || isIgnored(key)) continue;
+    if (missing.first === undefined || compareUtf8(key, missing.first) < 0) missing.first = key;
+    missing.count++;
   }
-  const published = extras.count === 0 ? listing : new ObjectIndex(kept);
+  const published = kept ? new ObjectIndex(kept) : listing;
   return { published, missing, sizeMismatch, extras };
 }
 
