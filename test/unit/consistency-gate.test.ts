@@ -1,7 +1,8 @@
 // The consistency gate's logic without a server: matching a listing with the index, the wait backoff, when a
-// mismatch stops counting as an upload, the trusted keys of spec.verify, and the spec rules.
+// mismatch stops counting as an upload, the trusted keys of spec.verify, the digest memo, and the spec rules.
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { Readable } from "node:stream";
 import { test } from "node:test";
 import { SpecError } from "../../src/api/errors.js";
 import { normalizeSpec } from "../../src/api/normalize.js";
@@ -10,11 +11,14 @@ import {
   ConsistencyWait,
   VerificationFailedError,
 } from "../../src/engine/gate/errors.js";
+import { DigestMemo } from "../../src/engine/gate/digests.js";
 import { waitBackoff, type GateState } from "../../src/engine/gate/gate-state.js";
 import { matchIndex } from "../../src/engine/gate/match-index.js";
 import { mismatchError, UPLOAD_GRACE_MS } from "../../src/engine/gate/mismatch.js";
 import { trustedKeys } from "../../src/engine/gate/trusted-keys.js";
+import { ContentCache } from "../../src/source/content-cache.js";
 import { ObjectIndex } from "../../src/source/object-index.js";
+import { tempDir } from "../support/temp.js";
 
 const H = "a".repeat(64);
 const listing = (entries: [string, number][]): ObjectIndex =>
@@ -163,4 +167,26 @@ test("normalize: consistency is unset (auto) by default; settle needs spec.settl
     () => normalizeSpec({ ...base, verify: { provider: "cosign", secretRef: { name: "k" } } }),
     /spec\.verify\.provider: must be: ed25519/,
   );
+});
+
+test("DigestMemo: a cached object is hashed once per (key, etag); the saved memo answers the next reconcile, a new etag is hashed again", async (t) => {
+  const dir = await tempDir(t, "memo");
+  const cache = new ContentCache(dir);
+  const body = "kind: ConfigMap\n";
+  await cache.put("a.yaml", "e1", Readable.from([Buffer.from(body)]), body.length);
+  await cache.put("a.yaml", "e2", Readable.from([Buffer.from("other\n")]), 6);
+  await cache.flush();
+  const file = cache.metaPath("digests.json");
+  const first = await DigestMemo.load(file);
+  assert.equal(await first.sha256(cache, "a.yaml", "e1"), createHash("sha256").update(body).digest("hex"));
+  assert.equal(first.hashed, 1);
+  await first.save();
+  const second = await DigestMemo.load(file);
+  assert.equal(await second.sha256(cache, "a.yaml", "e1"), createHash("sha256").update(body).digest("hex"));
+  assert.equal(second.hashed, 0, "remembered, not hashed again");
+  assert.equal(
+    await second.sha256(cache, "a.yaml", "e2"),
+    createHash("sha256").update("other\n").digest("hex"),
+  );
+  assert.equal(second.hashed, 1);
 });
