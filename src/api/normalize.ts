@@ -3,7 +3,7 @@ import { parseDuration } from "./duration.js";
 import { SpecError } from "./errors.js";
 import type { Limits } from "./limits.js";
 import { parseByteQuantity } from "./quantity.js";
-import { BucketSpecInput, formatIssues } from "./schema.js";
+import { BucketSpecInput, CONSISTENCY_MODES, formatIssues } from "./schema.js";
 import { parseBucketUrl, type ResolvedProvider } from "./url.js";
 
 export interface SecretRef {
@@ -32,7 +32,15 @@ export interface BucketSpec {
   limits?: Partial<Limits>;
   /** spec.validate: which content checks an artifact must pass before it is published. */
   validate?: "manifests";
+  /** spec.consistency: which states may be published (see engine/gate); undefined means auto. */
+  consistency?: ConsistencyMode;
+  /** spec.settle in ms: with consistency settle, how long a listing must stay unchanged. */
+  settleMs?: number;
+  /** spec.verify: the index must be signed by a key of this Secret; implies an index is required. */
+  verify?: { provider: "ed25519"; secretRef: SecretRef };
 }
+
+export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number];
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -74,6 +82,7 @@ export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): Bu
     throw new SpecError(`spec.endpoint: is required for provider ${provider} (e.g. ${example})`);
   }
   checkFluxRules(input, provider);
+  checkConsistencyRules(input);
 
   return dropUndefined({
     provider,
@@ -93,7 +102,22 @@ export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): Bu
     suspend: input.suspend ?? false,
     limits: input.limits && normalizeLimits(input.limits),
     validate: input.validate,
+    consistency: input.consistency,
+    settleMs: input.settle === undefined ? undefined : durationMs(input.settle, "settle"),
+    verify: input.verify,
   });
+}
+
+function checkConsistencyRules(input: BucketSpecInput): void {
+  if (input.consistency === "settle" && input.settle === undefined)
+    throw new SpecError("spec.settle: is required with consistency: settle (e.g. 30s)");
+  if (input.settle !== undefined && input.consistency !== "settle")
+    throw new SpecError("spec.settle: only applies with spec.consistency: settle");
+  if (input.verify && (input.consistency === "none" || input.consistency === "settle")) {
+    throw new SpecError(
+      `spec.verify: needs the index object, which consistency: ${input.consistency} ignores; use auto, index or strict`,
+    );
+  }
 }
 
 function pickProvider(input: BucketSpecInput, allowed: ResolvedProvider[]): ResolvedProvider {

@@ -39,6 +39,16 @@ export const StsSpec = z.strictObject({
   certSecretRef: LocalObjectReference.optional(),
 });
 
+export const CONSISTENCY_MODES = ["auto", "index", "strict", "settle", "none"] as const;
+
+/** spec.verify: the index object must carry a valid signature by one of the Secret's public keys. */
+export const VerifySpec = z.strictObject({
+  provider: z.enum(["ed25519"], { error: "must be: ed25519" }).describe("Signature scheme; ed25519"),
+  secretRef: LocalObjectReference.describe(
+    "Secret whose values that are Ed25519 public keys (SPKI PEM) are trusted; several keys allow rotation",
+  ),
+});
+
 /** `spec` of a Bucket, as written by users (v1 and v1beta2 share it; `url` is bucketops' shorthand). */
 export const BucketSpecInput = z.strictObject({
   url: z
@@ -73,6 +83,20 @@ export const BucketSpecInput = z.strictObject({
     .describe(
       "manifests: every .yaml/.yml/.json must parse (Helm templates/ skipped), else no new artifact (ValidationFailed)",
     ),
+  consistency: z
+    .enum(CONSISTENCY_MODES, { error: `must be one of: ${CONSISTENCY_MODES.join(", ")}` })
+    .optional()
+    .describe(
+      "auto (default): publish only states matching .bucketops/index.json when it exists; index: the index must exist; strict: also no listed key outside the index; settle: the listing must be unchanged for spec.settle; none: ignore any index",
+    ),
+  settle: duration
+    .optional()
+    .describe(
+      "With consistency: settle, how long the listing must stay unchanged before it is published, e.g. 30s",
+    ),
+  verify: VerifySpec.optional().describe(
+    "The index object must be signed by a trusted key and every object match its sha256 (implies the index is required)",
+  ),
   accessFrom: z.unknown().optional().describe("v1beta2 only; accepted and ignored"),
 });
 export type BucketSpecInput = z.infer<typeof BucketSpecInput>;

@@ -45,6 +45,8 @@ export const ConditionType = {
   StorageOperationFailed: "StorageOperationFailed",
   ArtifactOutdated: "ArtifactOutdated",
   ArtifactInStorage: "ArtifactInStorage",
+  /** Flux's name: True when the published state's signature and digests verified (spec.verify), False when not. */
+  SourceVerified: "SourceVerified",
 } as const;
 
 export const Reason = {
@@ -65,6 +67,17 @@ export const Reason = {
   LimitExceeded: "LimitExceeded",
   /** bucketops: spec.validate refused the content (a manifest that does not parse). */
   ValidationFailed: "ValidationFailed",
+  /**
+   * bucketops: the listing does not match the index object yet (an upload in progress: an indexed object missing or
+   * with other content, a key outside the index with consistency strict, a listing younger than spec.settle).
+   */
+  WaitingForConsistentUpload: "WaitingForConsistentUpload",
+  /** Flux's reason for SourceVerified=False: a missing or invalid signature, or an object that is not what was signed. */
+  VerificationError: "VerificationError",
+  /** bucketops: without spec.verify, an object's content stayed different from its indexed sha256 (not an upload). */
+  DigestMismatch: "DigestMismatch",
+  /** bucketops: the index object does not parse (or is too big). */
+  InvalidIndex: "InvalidIndex",
 } as const;
 
 /** The status of a Bucket that has never been reconciled (Flux uses -1 for observedGeneration). */
@@ -108,6 +121,7 @@ const ORDER = [
   ConditionType.StorageOperationFailed,
   ConditionType.ArtifactOutdated,
   ConditionType.ArtifactInStorage,
+  ConditionType.SourceVerified,
 ] as string[];
 
 function sortConditions(conditions: Condition[]): Condition[] {

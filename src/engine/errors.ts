@@ -3,10 +3,12 @@ import { SpecError } from "../api/errors.js";
 import { ConditionType, Reason } from "../api/status.js";
 import { CredentialsError } from "../credentials/secret.js";
 import { ProviderError } from "../providers/types.js";
+import { IndexFormatError } from "../publish/index-object.js";
 import { KeyConflictError } from "../source/key-set.js";
 import { LimitExceededError } from "../source/limits.js";
 import { UnsafeKeyError } from "../source/safe-key.js";
 import { ManifestValidationError } from "../source/validate-manifests.js";
+import { ConsistencyWait, ContentMismatchError, VerificationFailedError } from "./gate/errors.js";
 
 /** stall: the spec must change first; retry: try again after a backoff. */
 export type ErrorPolicy = "stall" | "retry";
@@ -16,20 +18,24 @@ export class ReconcileError extends Error {
   readonly condition:
     | typeof ConditionType.FetchFailed
     | typeof ConditionType.StorageOperationFailed
-    | typeof ConditionType.Stalled;
+    | typeof ConditionType.Stalled
+    | typeof ConditionType.SourceVerified;
   readonly reason: string;
   readonly policy: ErrorPolicy;
+  /** A retry sooner than the runtime's failure backoff (waiting for a consistent upload). */
+  readonly retryAfterMs: number | undefined;
   constructor(
     condition: ReconcileError["condition"],
     reason: string,
     policy: ErrorPolicy,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
     this.condition = condition;
     this.reason = reason;
     this.policy = policy;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
@@ -47,6 +53,37 @@ export function toReconcileError(error: unknown, stage: "source" | "storage"): R
   if (error instanceof ProviderError) {
     const reason = error.kind === "Unauthorized" ? Reason.AuthenticationFailed : Reason.BucketOperationFailed;
     return new ReconcileError(ConditionType.FetchFailed, reason, "retry", message, { cause: error });
+  }
+  if (error instanceof ConsistencyWait) {
+    return new ReconcileError(
+      ConditionType.FetchFailed,
+      Reason.WaitingForConsistentUpload,
+      "retry",
+      message,
+      {
+        cause: error,
+        retryAfterMs: error.retryAfterMs,
+      },
+    );
+  }
+  if (error instanceof VerificationFailedError) {
+    return new ReconcileError(ConditionType.SourceVerified, Reason.VerificationError, "retry", message, {
+      cause: error,
+    });
+  }
+  if (error instanceof ContentMismatchError) {
+    return error.verify
+      ? new ReconcileError(ConditionType.SourceVerified, Reason.VerificationError, "retry", message, {
+          cause: error,
+        })
+      : new ReconcileError(ConditionType.FetchFailed, Reason.DigestMismatch, "retry", message, {
+          cause: error,
+        });
+  }
+  if (error instanceof IndexFormatError) {
+    return new ReconcileError(ConditionType.FetchFailed, Reason.InvalidIndex, "retry", message, {
+      cause: error,
+    });
   }
   if (error instanceof ManifestValidationError) {
     return new ReconcileError(ConditionType.FetchFailed, Reason.ValidationFailed, "retry", message, {

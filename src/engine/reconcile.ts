@@ -1,107 +1,35 @@
-// reconcile(bucket): spec → credentials → list/ignore/index → fetch changed → tar.gz → store → status.
-import { randomBytes } from "node:crypto";
-import { readFile, rename, writeFile } from "node:fs/promises";
-import path from "node:path";
-import type { Logger } from "pino";
-import type { Limits } from "../api/limits.js";
-import { normalizeSpec, type BucketSpec } from "../api/normalize.js";
-import { Reason, type Artifact, type BucketStatus } from "../api/status.js";
-import {
-  ArchiveSourceError,
-  writeTarGz,
-  type ArchiveResult,
-  type SegmentIndex,
-  type SortedEntries,
-} from "../artifact/tarball.js";
-import { resolveConnection, type ConnectionConfig } from "../credentials/resolve.js";
-import type { SecretReader } from "../credentials/secret.js";
-import { createProvider, type ProviderTuning } from "../providers/index.js";
-import type { BucketProvider } from "../providers/types.js";
-import { ContentCache } from "../source/content-cache.js";
-import { fetchIndex } from "../source/fetch.js";
-import { checkLimits, effectiveLimits } from "../source/limits.js";
-import type { ObjectChange } from "../source/object-change.js";
-import type { ObjectIndex } from "../source/object-index.js";
-import { scanBucket } from "../source/scan.js";
-import { validateManifests } from "../source/validate-manifests.js";
-import type { ArtifactStore, BucketRef } from "../storage/artifact-store.js";
+// reconcile(bucket): a list of steps (spec → storage → connect → scan → gate → fetch →
+// digests → validate → archive → publish), each returning
+// its result or throwing; the status is written once, at the end, from the result or the classified error.
+import { Reason, type BucketStatus } from "../api/status.js";
+import { ArchiveSourceError } from "../artifact/tarball.js";
 import { toReconcileError, type ReconcileError } from "./errors.js";
-import { checkStoredArtifact } from "./stored-artifact.js";
-import { failed, succeeded } from "./summarize.js";
+import { archiveStep, evictDamaged } from "./steps/archive.js";
+import { connectStep } from "./steps/connect.js";
+import { digestsStep } from "./steps/digests.js";
+import { gateStep } from "./steps/gate.js";
+import type { StepContext } from "./steps/context.js";
+import { fetchStep } from "./steps/fetch.js";
+import { isUnchanged, publishStep, publishUnchanged, type Published } from "./steps/publish.js";
+import { scanStep } from "./steps/scan.js";
+import { specStep } from "./steps/spec.js";
+import { storageStep } from "./steps/storage.js";
+import { validateStep } from "./steps/validate.js";
+import { failed } from "./summarize.js";
+import type { EngineDeps, EngineEvent, ReconcileInput, ReconcileResult, ReconcileStats } from "./types.js";
+
+export type {
+  EngineDeps,
+  EngineEvent,
+  Outcome,
+  ReconcileInput,
+  ReconcileResult,
+  ReconcileStats,
+} from "./types.js";
+export { DEFAULT_TUNING } from "./steps/connect.js";
+export { ARTIFACT_DAMAGED } from "./steps/storage.js";
 
 export const REQUESTED_AT_ANNOTATION = "reconcile.fluxcd.io/requestedAt";
-/** Event reason of a stored artifact that failed its check (Flux's source-controller uses the same). */
-export const ARTIFACT_DAMAGED = "ArtifactVerificationFailed";
-
-export interface ReconcileInput {
-  ref: BucketRef;
-  generation: number;
-  /** The raw spec as written (v1, v1beta2 or url shorthand). */
-  spec: unknown;
-  /** Folder relative file:// URLs resolve against. */
-  baseDir?: string;
-  annotations?: Readonly<Record<string, string>>;
-  /** Status from the previous reconcile (initialStatus() for a new Bucket). */
-  status: BucketStatus;
-  /**
-   * Objects bucket events named since the last reconcile; when given, the reconcile may apply them to the last
-   * published index instead of listing the prefix. Undefined: a full listing (the interval's safety net).
-   */
-  changes?: readonly ObjectChange[];
-}
-
-export interface EngineDeps {
-  store: ArtifactStore;
-  readSecret: SecretReader;
-  /** Root of the per-Bucket content caches. */
-  cacheRoot: string;
-  logger: Logger;
-  now?: () => Date;
-  /** Parallel downloads per Bucket. */
-  concurrency: number;
-  tuning?: Partial<ProviderTuning>;
-  /** Builds providers; replaceable so a runtime can wrap or meter them. */
-  providerFactory?: (
-    config: ConnectionConfig,
-    tuning: ProviderTuning,
-  ) => BucketProvider | Promise<BucketProvider>;
-  /** The runtime's limits (flags): each the default and the ceiling of a Bucket's spec.limits; DEFAULT_LIMITS if unset. */
-  limits?: Partial<Limits>;
-  onProgress?: (event: { key: string; bytes: number; cached: boolean; total: number }) => void;
-}
-
-export interface EngineEvent {
-  type: "Normal" | "Warning";
-  reason: string;
-  message: string;
-  annotations?: Record<string, string>;
-}
-
-export interface ReconcileStats {
-  objects: number;
-  listed: number;
-  ignored: number;
-  downloaded: number;
-  cacheHits: number;
-  bytesDownloaded: number;
-  listRequests: number;
-  getRequests: number;
-  durationMs: number;
-}
-
-export type Outcome = "stored" | "unchanged" | "failed" | "stalled" | "suspended";
-
-export interface ReconcileResult {
-  outcome: Outcome;
-  status: BucketStatus;
-  events: EngineEvent[];
-  stats: ReconcileStats;
-  /** The normalized spec, when it was valid (runtimes schedule on spec.intervalMs). */
-  spec?: BucketSpec;
-  error?: ReconcileError;
-}
-
-export const DEFAULT_TUNING: ProviderTuning = { requestTimeoutMs: 30_000, maxSockets: 64 };
 
 /**
  * Reconciles one Bucket. Never throws for bucket, credential or storage problems: they come back as
@@ -109,9 +37,93 @@ export const DEFAULT_TUNING: ProviderTuning = { requestTimeoutMs: 30_000, maxSoc
  */
 export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promise<ReconcileResult> {
   const started = Date.now();
-  const now = deps.now ?? ((): Date => new Date());
-  const log = deps.logger.child({ bucket: `${input.ref.namespace}/${input.ref.name}` });
-  const stats: ReconcileStats = {
+  const ctx: StepContext = {
+    input,
+    deps,
+    log: deps.logger.child({ bucket: `${input.ref.namespace}/${input.ref.name}` }),
+    now: deps.now ?? ((): Date => new Date()),
+    stats: emptyStats(),
+    notices: [],
+    trail: { stage: "source" },
+  };
+  const finish = (result: Published): ReconcileResult => {
+    ctx.stats.durationMs = Date.now() - started;
+    return { ...result, stats: ctx.stats };
+  };
+  const status = echoRequestedAt(input.status, input.annotations);
+
+  let spec;
+  try {
+    spec = await specStep(ctx);
+  } catch (error) {
+    return finish(failure(ctx, status, toReconcileError(error, "source"), status.artifact !== undefined));
+  }
+  if (spec.suspend) return finish({ outcome: "suspended", status, events: [], spec });
+
+  await storageStep(ctx);
+  const base = current(ctx, status);
+  try {
+    const connected = await connectStep(ctx, spec);
+    const scanned = await gateStep(ctx, await scanStep(ctx, connected));
+    if (isUnchanged(ctx, scanned)) return finish(await publishUnchanged(ctx, scanned, base));
+    const fetched = await digestsStep(ctx, await fetchStep(ctx, scanned));
+    const archived = await archiveStep(ctx, await validateStep(ctx, fetched));
+    return finish(await publishStep(ctx, archived, base));
+  } catch (error) {
+    const { cache, scanned } = ctx.trail;
+    if (error instanceof ArchiveSourceError && cache) await evictDamaged(cache, error, scanned, ctx.log);
+    const rerr = toReconcileError(error, ctx.trail.stage);
+    return finish({ ...failure(ctx, base, rerr, ctx.trail.previous !== undefined), spec });
+  } finally {
+    const provider = ctx.trail.provider;
+    if (provider) {
+      ctx.stats.listRequests = provider.requests.list;
+      ctx.stats.getRequests = provider.requests.get;
+      provider.close();
+    }
+  }
+}
+
+/** The status a failed reconcile reports: the last good artifact kept, the error's condition and reason. */
+function failure(
+  ctx: StepContext,
+  status: BucketStatus,
+  rerr: ReconcileError,
+  artifactPresent: boolean,
+): Published {
+  ctx.log.warn({ reason: rerr.reason }, rerr.message);
+  const next = failed(status, {
+    generation: ctx.input.generation,
+    error: rerr,
+    newRevision: ctx.trail.newRevision,
+    artifactPresent,
+    now: ctx.now(),
+  });
+  const result: Published = {
+    outcome: rerr.policy === "stall" ? "stalled" : "failed",
+    status: next,
+    events: [...ctx.notices, warning(rerr)],
+    error: rerr,
+  };
+  if (rerr.retryAfterMs !== undefined) result.retryAfterMs = rerr.retryAfterMs;
+  return result;
+}
+
+/**
+ * As Flux does: an artifact no longer in storage (missing, or damaged and deleted) leaves status, so no consumer is
+ * sent to a URL that cannot serve it if the rebuild fails; a successful rebuild sets it again.
+ */
+function current(ctx: StepContext, status: BucketStatus): BucketStatus {
+  // storageStep has run: the trail's previous is the intact stored artifact, if any.
+  if (ctx.trail.previous || !status.artifact) return status;
+  const rest = { ...status };
+  delete rest.artifact;
+  delete rest.url;
+  return rest;
+}
+
+function emptyStats(): ReconcileStats {
+  return {
     objects: 0,
     listed: 0,
     ignored: 0,
@@ -122,220 +134,6 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     getRequests: 0,
     durationMs: 0,
   };
-  let status = echoRequestedAt(input.status, input.annotations);
-  const finish = (result: Omit<ReconcileResult, "stats">): ReconcileResult => {
-    stats.durationMs = Date.now() - started;
-    return { ...result, stats };
-  };
-
-  let spec: BucketSpec;
-  try {
-    spec = normalizeSpec(input.spec, input.baseDir);
-  } catch (error) {
-    const rerr = toReconcileError(error, "source");
-    log.warn({ reason: rerr.reason }, rerr.message);
-    status = failed(status, {
-      generation: input.generation,
-      error: rerr,
-      artifactPresent: status.artifact !== undefined,
-      now: now(),
-    });
-    return finish({ outcome: "stalled", status, events: [warning(rerr)], error: rerr });
-  }
-  if (spec.suspend) return finish({ outcome: "suspended", status, events: [], spec });
-
-  const { previous, damaged } = await checkStoredArtifact(deps.store, input.ref, status.artifact);
-  // As Flux does: an artifact no longer in storage (missing, or damaged and deleted) leaves status, so no consumer
-  // is sent to a URL that cannot serve it if the rebuild fails; a successful rebuild sets it again.
-  if (!previous && status.artifact) status = withoutArtifact(status);
-  const notices: EngineEvent[] = [];
-  if (damaged) {
-    log.warn({ reason: ARTIFACT_DAMAGED }, damaged);
-    notices.push({ type: "Warning", reason: ARTIFACT_DAMAGED, message: damaged });
-  }
-  const cache = new ContentCache(path.join(deps.cacheRoot, input.ref.namespace, input.ref.name));
-  const signal = AbortSignal.timeout(spec.timeoutMs);
-  let provider: BucketProvider | undefined;
-  let newRevision: string | undefined;
-  let stage: "source" | "storage" = "source";
-  let scanned: ObjectIndex | undefined;
-  try {
-    const connection = await resolveConnection(spec, input.ref.namespace, deps.readSecret);
-    const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
-    provider = await (deps.providerFactory ?? createProvider)(connection, tuning);
-    const scan = await scanBucket(provider, cache, { prefix: spec.prefix, ignore: spec.ignore, signal });
-    scanned = scan.index;
-    Object.assign(stats, { objects: scan.index.size, listed: scan.listed, ignored: scan.ignored });
-    checkLimits(scan.index, scan.index.size, effectiveLimits(spec.limits, deps.limits));
-    const revision = scan.index.revision();
-
-    if (previous && previous.revision === revision && status.observedIgnore === spec.ignore) {
-      status = succeeded(status, {
-        generation: input.generation,
-        artifact: previous,
-        url: deps.store.latestUrl(input.ref),
-        ignore: spec.ignore,
-        now: now(),
-      });
-      log.debug({ revision }, "no change");
-      return finish({ outcome: "unchanged", status, events: [], spec });
-    }
-    if (previous?.revision !== revision) newRevision = revision;
-
-    const total = scan.index.size;
-    const fetched = await fetchIndex(scan.index, provider, cache, {
-      concurrency: deps.concurrency,
-      signal,
-      onObject: deps.onProgress ? (e) => deps.onProgress?.({ ...e, total }) : undefined,
-    });
-    Object.assign(stats, fetched);
-    // spec.validate: a state with a manifest that does not parse is never archived; the previous artifact stays.
-    if (spec.validate === "manifests") await validateManifests(scan.index, cache);
-
-    stage = "storage";
-    // Building while downloading was tried: no faster on 10,000 small objects (the CPU is busy either way), and
-    // slower with a higher peak RSS on big ones (the build's reads compete with the downloads' writes).
-    await cache.open();
-    // Read from the packed index by position as the archive is planned and written: no array of entries.
-    const index = scan.index;
-    const entries: SortedEntries = {
-      length: index.size,
-      at: (i) => {
-        const name = index.keyAt(i);
-        const etag = index.etagAt(i);
-        const { file, offset } = cache.locate(name, etag);
-        return { name, file, offset, size: index.sizeAt(i), contentId: etag }; // one content per (key, etag)
-      },
-    };
-    // The previous artifact's unchanged segments are copied rather than compressed again (see artifact/tarball).
-    const indexFile = cache.metaPath("artifact-index.json");
-    const previousIndex = previous ? await readSegmentIndex(indexFile) : undefined;
-    const reuse =
-      previous && previousIndex?.digest === previous.digest
-        ? { file: deps.store.absolute(previous.path), index: previousIndex }
-        : undefined;
-    let built: ArchiveResult | undefined;
-    const artifact: Artifact = await deps.store.put(input.ref, revision, async (tmp) => {
-      built = await writeTarGz(entries, tmp, { previous: reuse });
-      return built;
-    });
-    if (built) await writeSegmentIndex(indexFile, built.index);
-    await deps.store.gc(input.ref, artifact);
-    await cache.prune(keptObjects(scan.index, scan.ignoreFiles));
-
-    status = succeeded(status, {
-      generation: input.generation,
-      artifact,
-      url: deps.store.latestUrl(input.ref),
-      ignore: spec.ignore,
-      now: now(),
-    });
-    const events: EngineEvent[] = [...notices];
-    if (previous?.digest !== artifact.digest) {
-      events.push({
-        type: "Normal",
-        reason: "NewArtifact",
-        message: `stored artifact with ${total} fetched files from '${spec.bucketName}' bucket`,
-        annotations: {
-          "source.toolkit.fluxcd.io/revision": artifact.revision,
-          "source.toolkit.fluxcd.io/digest": artifact.digest,
-        },
-      });
-    }
-    log.info(
-      {
-        revision,
-        digest: artifact.digest,
-        ...fetched,
-        objects: total,
-        segmentsReused: built?.reused,
-        segmentsCompressed: built?.compressed,
-      },
-      "stored artifact",
-    );
-    return finish({ outcome: "stored", status, events, spec });
-  } catch (error) {
-    if (error instanceof ArchiveSourceError) await evictDamaged(cache, error, scanned, log);
-    const rerr = toReconcileError(error, stage);
-    log.warn({ reason: rerr.reason }, rerr.message);
-    status = failed(status, {
-      generation: input.generation,
-      error: rerr,
-      newRevision,
-      artifactPresent: previous !== undefined,
-      now: now(),
-    });
-    return finish({
-      outcome: rerr.policy === "stall" ? "stalled" : "failed",
-      status,
-      events: [...notices, warning(rerr)],
-      spec,
-      error: rerr,
-    });
-  } finally {
-    if (provider) {
-      stats.listRequests = provider.requests.list;
-      stats.getRequests = provider.requests.get;
-      provider.close();
-    }
-  }
-}
-
-/** Self-healing: a cached object found damaged while archiving is dropped, so the next reconcile fetches it. */
-async function evictDamaged(
-  cache: ContentCache,
-  error: ArchiveSourceError,
-  index: ObjectIndex | undefined,
-  log: Logger,
-): Promise<void> {
-  if (error.contentId === undefined) return;
-  try {
-    await cache.evict(error.entryName, error.contentId);
-    // The others that lost bytes too (a truncated pack holds many), so the next reconcile heals them all at once.
-    const others = index ? await cache.evictTruncated(keptObjects(index, [])) : 0;
-    await cache.flush();
-    log.warn(
-      { key: error.entryName, others },
-      "damaged content cache entries dropped; the next reconcile downloads them again",
-    );
-  } catch (evictError) {
-    log.warn({ key: error.entryName, err: evictError }, "could not drop a damaged content cache entry");
-  }
-}
-
-/** What the cache keeps: the index's objects and the .sourceignore files, one at a time. */
-function* keptObjects(
-  index: ObjectIndex,
-  ignoreFiles: readonly { key: string; etag: string }[],
-): Generator<{ key: string; etag: string }> {
-  for (let i = 0; i < index.size; i++) yield { key: index.keyAt(i), etag: index.etagAt(i) };
-  yield* ignoreFiles;
-}
-
-async function readSegmentIndex(file: string): Promise<SegmentIndex | undefined> {
-  try {
-    return JSON.parse(await readFile(file, "utf8")) as SegmentIndex;
-  } catch {
-    return undefined; // none yet, or unreadable: the artifact is built from scratch
-  }
-}
-
-/** Best effort: without it the next artifact is built from scratch. */
-async function writeSegmentIndex(file: string, index: SegmentIndex): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.tmp-${randomBytes(8).toString("hex")}`); // pruned if left behind
-  try {
-    await writeFile(tmp, JSON.stringify(index));
-    await rename(tmp, file);
-  } catch {
-    // ignored
-  }
-}
-
-function withoutArtifact(status: BucketStatus): BucketStatus {
-  const rest = { ...status };
-  delete rest.artifact;
-  delete rest.url;
-  return rest;
 }
 
 function warning(error: ReconcileError): EngineEvent {

@@ -42,7 +42,15 @@ export function beginReconcile(status: BucketStatus, generation: number, now: Da
 /** Status after a reconcile that stored (or kept) `artifact` for the current spec. */
 export function succeeded(
   status: BucketStatus,
-  args: { generation: number; artifact: Artifact; url: string; ignore: string | undefined; now: Date },
+  args: {
+    generation: number;
+    artifact: Artifact;
+    url: string;
+    ignore: string | undefined;
+    /** The keyId of the signature the state verified with (spec.verify); SourceVerified is dropped without. */
+    verifiedBy?: string | undefined;
+    now: Date;
+  },
 ): BucketStatus {
   const { generation, artifact, now } = args;
   let conditions: Condition[] = status.conditions;
@@ -72,6 +80,20 @@ export function succeeded(
     { type: T.Ready, status: "True", reason: Reason.Succeeded, message, observedGeneration: generation },
     now,
   );
+  if (args.verifiedBy === undefined) conditions = removeCondition(conditions, T.SourceVerified);
+  else {
+    conditions = setCondition(
+      conditions,
+      {
+        type: T.SourceVerified,
+        status: "True",
+        reason: Reason.Succeeded,
+        message: `verified signature of revision '${artifact.revision}' with key '${args.verifiedBy}'`,
+        observedGeneration: generation,
+      },
+      now,
+    );
+  }
   const next: BucketStatus = {
     ...status,
     observedGeneration: generation,
@@ -131,7 +153,8 @@ export function failed(
       conditions,
       {
         type: error.condition,
-        status: "True",
+        // SourceVerified is a positive condition (Flux's): its failure is False; the others are abnormal-true.
+        status: error.condition === T.SourceVerified ? "False" : "True",
         reason: error.reason,
         message: error.message,
         observedGeneration: generation,

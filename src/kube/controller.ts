@@ -274,7 +274,7 @@ export class BucketController {
       const failures = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, failures);
       this.fullDueAt.delete(key);
-      this.queue.addAfter(key, failureBackoff(failures, interval ?? 60_000));
+      this.queue.addAfter(key, result.retryAfterMs ?? failureBackoff(failures, interval ?? 60_000));
     } else {
       this.failures.delete(key);
       const due = this.fullDueAt.get(key);

@@ -14,6 +14,11 @@ export interface ScanOptions {
   /** spec.ignore: applied after the .sourceignore files. */
   ignore?: string;
   signal?: AbortSignal;
+  /**
+   * A folder (with a trailing "/") whose keys are never published, e.g. the prefix's `.bucketops/`: they are set
+   * aside before the ignore rules and returned as `control`.
+   */
+  controlFolder?: string;
 }
 
 export interface ScanResult {
@@ -22,6 +27,10 @@ export interface ScanResult {
   ignored: number;
   /** The .sourceignore files read; the cache keeps them even when they are not published. */
   ignoreFiles: { key: string; etag: string }[];
+  /** The listed objects under `controlFolder` (never in `index`). */
+  control: ObjectInfo[];
+  /** Whether the ignore rules (.sourceignore files, spec.ignore) exclude a key. */
+  isIgnored: (key: string) => boolean;
 }
 
 /**
@@ -41,8 +50,14 @@ export async function scanBucket(
   const listing = new ObjectIndexBuilder();
   let rootIgnore: ObjectInfo | undefined;
   let prefixIgnore: ObjectInfo | undefined;
+  const control: ObjectInfo[] = [];
+  const controlFolder = options.controlFolder;
   for await (const info of provider.list(prefix, signal)) {
     if (info.key.endsWith("/")) continue; // "folder" marker objects carry no content
+    if (controlFolder !== undefined && info.key.startsWith(controlFolder)) {
+      control.push(info);
+      continue;
+    }
     listing.add(info.key, info.etag, info.size, info.md5);
     if (prefix === "" && info.key === SOURCE_IGNORE) rootIgnore = info;
     if (prefixDir !== "" && info.key === `${prefixDir}${SOURCE_IGNORE}`) prefixIgnore = info;
@@ -53,24 +68,21 @@ export async function scanBucket(
   if (prefix !== "") rootIgnore = await findExact(provider, SOURCE_IGNORE, signal);
   const ignoreFiles: { key: string; etag: string }[] = [];
   if (rootIgnore) ignoreFiles.push(rootIgnore);
-  if (rootIgnore)
-    layers.push({ patterns: await readThroughCache(provider, cache, rootIgnore, signal), base: "" });
+  if (rootIgnore) layers.push({ patterns: await readText(provider, cache, rootIgnore, signal), base: "" });
   if (prefixIgnore) {
     ignoreFiles.push(prefixIgnore);
-    layers.push({
-      patterns: await readThroughCache(provider, cache, prefixIgnore, signal),
-      base: prefixDir,
-    });
+    layers.push({ patterns: await readText(provider, cache, prefixIgnore, signal), base: prefixDir });
   }
   if (options.ignore) layers.push({ patterns: options.ignore, base: "" });
 
   // Ignored positions are marked first; the index is copied without them only when there are any.
-  const isIgnored = buildIgnoreFilter(layers);
+  const filter = buildIgnoreFilter(layers);
+  const isIgnored = (key: string): boolean => layers.length > 0 && filter(key);
   const ignored = new Uint8Array(listed.size);
   let ignoredCount = 0;
   for (let i = 0; i < listed.size; i++) {
     const key = listed.keyAt(i);
-    if (layers.length > 0 && isIgnored(key)) {
+    if (isIgnored(key)) {
       ignored[i] = 1;
       ignoredCount++;
     } else assertSafeKey(key);
@@ -83,7 +95,14 @@ export async function scanBucket(
   }
   // Iterated without building the index's entry array (an object per key).
   assertNoKeyConflicts({ entries: index, get: (key) => index.get(key) });
-  return { index, listed: listed.size, ignored: listed.size - index.size, ignoreFiles };
+  return {
+    index,
+    listed: listed.size,
+    ignored: listed.size - index.size,
+    ignoreFiles,
+    control,
+    isIgnored,
+  };
 }
 
 async function findExact(
@@ -95,12 +114,25 @@ async function findExact(
   return undefined;
 }
 
-async function readThroughCache(
+async function readText(
   provider: BucketProvider,
   cache: ContentCache,
   info: ObjectInfo,
   signal: AbortSignal | undefined,
 ): Promise<string> {
+  return (await readThroughCache(provider, cache, info, signal)).toString("utf8");
+}
+
+/**
+ * A small object's whole content, through the cache (an unchanged one costs no GET); a damaged cache entry is
+ * downloaded once more. Throws ProviderError, or the body check's error for a body that does not match `info`.
+ */
+export async function readThroughCache(
+  provider: BucketProvider,
+  cache: ContentCache,
+  info: ObjectInfo,
+  signal: AbortSignal | undefined,
+): Promise<Buffer> {
   const download = async (): Promise<void> => {
     try {
       const body = await provider.get(info.key, { etag: info.etag, signal });
@@ -111,11 +143,11 @@ async function readThroughCache(
   };
   if (!(await cache.has(info.key, info.etag))) await download();
   try {
-    return (await cache.read(info.key, info.etag)).toString("utf8");
+    return await cache.read(info.key, info.etag);
   } catch {
     // A damaged entry (its file shorter than the index, or gone): drop it and download it once more.
     await cache.evict(info.key, info.etag);
     await download();
-    return (await cache.read(info.key, info.etag)).toString("utf8");
+    return await cache.read(info.key, info.etag);
   }
 }

@@ -368,7 +368,7 @@ export class StandaloneRunner {
     const interval = result.spec?.intervalMs;
     if (result.outcome === "failed") entry.changes.markFull(); // the events it applied are not published
     if (result.outcome === "failed" && interval !== undefined)
-      this.schedule(entry, failureBackoff(entry.failures, interval));
+      this.schedule(entry, result.retryAfterMs ?? failureBackoff(entry.failures, interval));
     else if (result.outcome !== "suspended" && result.outcome !== "stalled" && interval !== undefined) {
       if (!changes || entry.nextAt === undefined) this.schedule(entry, nextInterval(interval));
     }

@@ -17,12 +17,19 @@ export interface EngineEnv {
   sync(spec: unknown, status?: BucketStatus, name?: string): Promise<ReconcileResult>;
 }
 
+export interface EngineEnvOptions {
+  /** The engine's clock (default: the system's). */
+  now?: () => Date;
+  /** Where artifacts are served (default: an address nothing listens on). */
+  baseUrl?: () => string;
+}
+
 /** Creates the environment; its folder is removed when the test ends. */
-export async function engineEnv(t: TestContext): Promise<EngineEnv> {
+export async function engineEnv(t: TestContext, options: EngineEnvOptions = {}): Promise<EngineEnv> {
   const dir = await tempDir(t, "env");
   const store = new ArtifactStore({
     root: path.join(dir, "storage"),
-    baseUrl: "http://127.0.0.1:1",
+    baseUrl: options.baseUrl ?? "http://127.0.0.1:1",
     retentionRecords: 2,
     retentionTtlMs: 60_000,
   });
@@ -41,6 +48,7 @@ export async function engineEnv(t: TestContext): Promise<EngineEnv> {
           cacheRoot: path.join(dir, "cache"),
           logger: pino({ level: "silent" }),
           concurrency: 16,
+          ...(options.now ? { now: options.now } : {}),
         },
       ),
   };
