@@ -19,7 +19,16 @@ export interface ExecuteOptions {
   /** Writes in flight at once. */
   concurrency: number;
   /** The serialized index object and the key it is written under. */
-  index: { key: string; bytes: Buffer; condition?: Pick<PutOptions, "ifMatch" | "ifNoneExists"> };
+  index: {
+    key: string;
+    bytes: Buffer;
+    condition?: Pick<PutOptions, "ifMatch" | "ifNoneExists">;
+    /**
+     * Reads the index back after a failed condition: a retried write whose first attempt landed (its answer lost)
+     * fails its own condition, and finding our own bytes there means the write succeeded.
+     */
+    readBack?: () => Promise<Buffer | undefined>;
+  };
   retry?: RetryPolicy;
   signal?: AbortSignal;
   onEvent?: (event: PushEvent) => void;
@@ -88,12 +97,13 @@ export async function executePush(plan: PushPlan, options: ExecuteOptions): Prom
       );
     } catch (error) {
       const conflict = error instanceof ProviderError && error.kind === "Conflict";
-      throw new PushFailedError(
-        conflict
-          ? `the index object ${key} changed while this push ran (another push?); ${result.uploaded} objects were uploaded but the index was not written and nothing was deleted: run push again`
-          : `writing the index object ${key} failed after ${result.uploaded} uploads: ${message(error)}; nothing was deleted: run push again`,
-        { cause: error },
-      );
+      if (!conflict || !(await holdsBytes(options.index.readBack, bytes)))
+        throw new PushFailedError(
+          conflict
+            ? `the index object ${key} changed while this push ran (another push?); ${result.uploaded} objects were uploaded but the index was not written and nothing was deleted: run push again`
+            : `writing the index object ${key} failed after ${result.uploaded} uploads: ${message(error)}; nothing was deleted: run push again`,
+          { cause: error },
+        );
     }
     result.indexWritten = true;
     options.onEvent?.({ type: "index", key, bytes: bytes.length });
@@ -142,6 +152,16 @@ async function runAll<T>(
     ),
   );
   return failures;
+}
+
+/** Whether `readBack` finds exactly `bytes` (false when it cannot tell). */
+async function holdsBytes(
+  readBack: (() => Promise<Buffer | undefined>) | undefined,
+  bytes: Buffer,
+): Promise<boolean> {
+  if (!readBack) return false;
+  const found = await readBack().catch(() => undefined);
+  return found?.equals(bytes) === true;
 }
 
 function message(error: unknown): string {

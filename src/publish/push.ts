@@ -6,7 +6,7 @@ import { walkFolder } from "./folder-walk.js";
 import { indexObjectKey, serializeIndex, type IndexObject } from "./index-object.js";
 import { executePush, type ExecuteResult, type PushEvent } from "./push-execute.js";
 import { planPush, type PushPlan } from "./push-plan.js";
-import { readRemoteState } from "./remote-state.js";
+import { readIndexBytes, readRemoteState } from "./remote-state.js";
 import type { RetryPolicy } from "./retry.js";
 import { signIndex, verifyIndex } from "./signature.js";
 
@@ -37,8 +37,8 @@ export interface PushOptions {
   retry?: RetryPolicy;
   now?: () => Date;
   signal?: AbortSignal;
-  /** Called once the plan is known, before anything is written (a progress bar sizes itself from it). */
-  onPlan?: (plan: PushPlan) => void;
+  /** Called (and awaited) once the plan is known, before anything is written (a progress bar sizes itself from it). */
+  onPlan?: (plan: PushPlan) => void | Promise<void>;
   onEvent?: (event: PushEvent) => void;
 }
 
@@ -75,7 +75,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
   });
   const indexKey = indexObjectKey(options.prefix);
   const base = { plan, indexKey, ...(remote.indexProblem ? { indexProblem: remote.indexProblem } : {}) };
-  options.onPlan?.(plan);
+  await options.onPlan?.(plan);
   if (options.dryRun)
     return { ...base, dryRun: true, uploaded: 0, bytes: 0, deleted: 0, indexWritten: false };
 
@@ -95,6 +95,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
       key: indexKey,
       bytes: serializeIndex(index),
       condition: writeCondition(remote.indexInfo, options.versionField ?? "etag"),
+      readBack: () => readIndexBytes(options.provider, indexKey, signal ? { signal } : {}),
     },
     ...(options.retry ? { retry: options.retry } : {}),
     ...(signal ? { signal } : {}),

@@ -41,7 +41,15 @@ export async function readRemoteState(
   }
   if (!indexInfo) return { objects };
   try {
-    const index = parseIndex(await readBounded(provider, indexInfo, signal));
+    if (indexInfo.size > MAX_INDEX_BYTES)
+      throw new IndexFormatError(
+        `index object is ${indexInfo.size} bytes, above the ${MAX_INDEX_BYTES} limit`,
+      );
+    const bytes = await readIndexBytes(provider, indexInfo.key, {
+      etag: indexInfo.etag,
+      ...(signal ? { signal } : {}),
+    });
+    const index = parseIndex(bytes);
     return { objects, indexInfo, index };
   } catch (error) {
     if (!(error instanceof IndexFormatError)) throw error;
@@ -49,14 +57,16 @@ export async function readRemoteState(
   }
 }
 
-async function readBounded(
+/**
+ * The body of `key` (with `etag`, only that version), at most MAX_INDEX_BYTES: an index object's read. Throws
+ * IndexFormatError above the limit, ProviderError when the read fails.
+ */
+export async function readIndexBytes(
   provider: BucketProvider,
-  info: ObjectInfo,
-  signal?: AbortSignal,
+  key: string,
+  options: { etag?: string; signal?: AbortSignal } = {},
 ): Promise<Buffer> {
-  if (info.size > MAX_INDEX_BYTES)
-    throw new IndexFormatError(`index object is ${info.size} bytes, above the ${MAX_INDEX_BYTES} limit`);
-  const body = await provider.get(info.key, { etag: info.etag, ...(signal ? { signal } : {}) });
+  const body = await provider.get(key, options);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
