@@ -1,4 +1,5 @@
-// Retries of one write: only for failures a provider marks Transient (timeouts, 5xx, throttling, resets).
+// Retries of one write: only for failures a provider marks Transient (timeouts, 5xx, throttling, resets). A provider's
+// writer already retries each write a few times within a second; these retries wait longer, for a brief outage.
 import { setTimeout as sleep } from "node:timers/promises";
 import { ProviderError } from "../providers/types.js";
 
@@ -9,7 +10,7 @@ export interface RetryPolicy {
   baseDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { retries: 3, baseDelayMs: 250 };
+export const DEFAULT_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 1000 };
 
 /**
  * Runs `attempt` until it succeeds, fails with a non-Transient error, or `policy.retries` retries are spent; the last
