@@ -1,7 +1,7 @@
 // `bucketops push` on fake-gcs-server, Azurite and file://: a push, then the index is readable and names every file.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test, type TestContext } from "node:test";
 import { parseIndex } from "../../src/publish/index-object.js";
@@ -111,4 +111,19 @@ test("push to a file:// bucket: the files are written into its folder and the in
     again.stdout,
     /^uploaded 0 \(0 bytes\), deleted 0, 3 unchanged; index \.bucketops\/index\.json current$/m,
   );
+});
+
+test("push of a folder with a symlink leaving it exits 2 naming the link and the fix, and writes nothing to the bucket", async (t) => {
+  const { dir, work } = await folder(t);
+  const root = path.join(work, "bucket");
+  await mkdir(root);
+  await writeFile(path.join(work, "private.txt"), "not for the bucket");
+  await symlink(path.join(work, "private.txt"), path.join(dir, "leak.txt"));
+  const result = await runCli(["push", dir, `file://${root}`]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(
+    result.stderr,
+    /^error: leak\.txt is a symlink to .*private\.txt, outside the folder; .*add leak\.txt to \.sourceignore/m,
+  );
+  assert.deepEqual(await readdir(root), []);
 });
