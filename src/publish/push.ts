@@ -29,11 +29,6 @@ export interface PushOptions {
   tool: string;
   /** Writes (and file digests) in flight at once; default 8. */
   concurrency?: number;
-  /**
-   * How the provider names the version a conditional write compares: "etag" (S3, Azure, file) or "generation"
-   * (GCS, listed as versionId). The index is written only over the one the plan read (or only if none exists).
-   */
-  versionField?: "etag" | "generation";
   retry?: RetryPolicy;
   now?: () => Date;
   signal?: AbortSignal;
@@ -94,7 +89,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
     index: {
       key: indexKey,
       bytes: serializeIndex(index),
-      condition: writeCondition(remote.indexInfo, options.versionField ?? "etag"),
+      condition: writeCondition(remote.indexInfo),
       readBack: () => readIndexBytes(options.provider, indexKey, signal ? { signal } : {}),
     },
     ...(options.retry ? { retry: options.retry } : {}),
@@ -104,12 +99,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
   return { ...base, dryRun: false, ...result };
 }
 
-/** Only over the index the plan read, or only where none exists: two pushes never both replace one index. */
-function writeCondition(
-  info: ObjectInfo | undefined,
-  field: "etag" | "generation",
-): Pick<PutOptions, "ifMatch" | "ifNoneExists"> {
-  if (!info) return { ifNoneExists: true };
-  const version = field === "generation" ? info.versionId : info.etag;
-  return version === undefined ? {} : { ifMatch: version };
+/** Only over the index the plan read (its etag), or only where none exists: two pushes never both replace one. */
+function writeCondition(info: ObjectInfo | undefined): Pick<PutOptions, "ifMatch" | "ifNoneExists"> {
+  return info ? { ifMatch: info.etag } : { ifNoneExists: true };
 }

@@ -67,7 +67,6 @@ export function registerPush(program: Command): void {
           ...(signingKey ? { signingKey } : {}),
           tool: `bucketops/${program.version() ?? "unknown"}`,
           concurrency: flags.concurrency,
-          versionField: connection.kind === "gcs" ? "generation" : "etag",
           onPlan: (plan) => {
             if (!flags.dryRun) progress.start(uploadsOf(plan).length, uploadBytes(plan));
           },
