@@ -1,19 +1,28 @@
 // A local directory as a bucket: the embedded default for demos and tests.
 import { createReadStream } from "node:fs";
-import { lstat, readdir, realpath } from "node:fs/promises";
+import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { ProviderError, type BucketProvider, type GetOptions, type ObjectInfo } from "./types.js";
+import { createFileWriter } from "./file-write.js";
+import { fileEtag, fileRoot, isCode, TEMP_NAME } from "./file-paths.js";
+import {
+  ProviderError,
+  type BucketProvider,
+  type BucketWriter,
+  type GetOptions,
+  type ObjectInfo,
+} from "./types.js";
 
 /**
  * Serves the files under `root` as objects keyed by their "/"-separated relative path.
  * Symlinks are skipped so a bucket never reads outside its directory. The etag is derived from
  * size and modification time (like a web server's), so unchanged files are never re-read.
+ * Writes (file-write.ts) are atomic renames of temp files, which the listing skips.
  */
-export function createFileProvider(root: string): BucketProvider {
+export function createFileProvider(root: string): BucketProvider & BucketWriter {
   const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
-  const absRoot = path.resolve(root);
-  let realRoot: Promise<string> | undefined;
+  const bucket = fileRoot(root);
+  const absRoot = bucket.path;
 
   async function* walk(dir: string, signal?: AbortSignal): AsyncGenerator<ObjectInfo> {
     signal?.throwIfAborted();
@@ -32,16 +41,22 @@ export function createFileProvider(root: string): BucketProvider {
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) yield* walk(full, signal);
-      else if (entry.isFile()) {
-        const stats = await lstat(full);
-        const key = path.relative(absRoot, full).split(path.sep).join("/");
-        yield { key, etag: fileEtag(stats), size: stats.size, lastModified: stats.mtime };
+      else if (entry.isFile() && !TEMP_NAME.test(entry.name)) {
+        let stats;
+        try {
+          stats = await lstat(full);
+        } catch (error) {
+          if (isCode(error, "ENOENT")) continue; // deleted since readdir: no longer an object
+          throw error;
+        }
+        yield { key: bucket.keyOf(full), etag: fileEtag(stats), size: stats.size, lastModified: stats.mtime };
       }
     }
   }
 
   return {
     requests,
+    ...createFileWriter(bucket, requests),
     async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
       requests.list++;
       for await (const info of walk(absRoot, signal)) {
@@ -50,17 +65,10 @@ export function createFileProvider(root: string): BucketProvider {
     },
     async get(key: string, options: GetOptions = {}): Promise<Readable> {
       requests.get++;
-      const full = path.resolve(absRoot, key);
-      if (!full.startsWith(absRoot + path.sep))
-        throw new ProviderError("Invalid", `key '${key}' leaves the bucket`);
+      const full = bucket.resolve(key);
       let size: number;
       try {
-        // lstat sees a symlink only as the last part: a folder on the way must not be one either.
-        const parent = path.dirname(full);
-        if (
-          (await realpath(parent)) !==
-          path.join(await (realRoot ??= realpath(absRoot)), path.relative(absRoot, parent))
-        )
+        if (!(await bucket.reachedDirectly(full)))
           throw new ProviderError("NotFound", `object '${key}' is reached through a symlink`);
         const stats = await lstat(full);
         if (!stats.isFile()) throw new ProviderError("NotFound", `object '${key}' is not a regular file`);
@@ -76,14 +84,25 @@ export function createFileProvider(root: string): BucketProvider {
       const highWaterMark = Math.max(1, Math.min(size + 1, 64 * 1024));
       return createReadStream(full, { signal: options.signal, highWaterMark });
     },
+    async stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+      requests.head++;
+      signal?.throwIfAborted();
+      const full = bucket.resolve(key);
+      // Only what the listing would show: a regular file, reached without a symlink, under its canonical key.
+      if (bucket.keyOf(full) !== key || TEMP_NAME.test(path.basename(full))) return undefined;
+      try {
+        if (!(await bucket.reachedDirectly(full))) return undefined;
+        const stats = await lstat(full);
+        return stats.isFile()
+          ? { key, etag: fileEtag(stats), size: stats.size, lastModified: stats.mtime }
+          : undefined;
+      } catch (error) {
+        if (!isCode(error, "ENOENT") && !isCode(error, "ENOTDIR"))
+          throw new ProviderError("Transient", `cannot stat '${full}': ${String(error)}`, { cause: error });
+      }
+      await bucket.assertExists();
+      return undefined;
+    },
     close(): void {},
   };
-}
-
-function fileEtag(stats: { size: number; mtimeMs: number; ino: number }): string {
-  return `${stats.size.toString(16)}-${Math.round(stats.mtimeMs * 1000).toString(16)}-${stats.ino.toString(16)}`;
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return typeof error === "object" && error !== null && "code" in error && error.code === code;
 }

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { PassThrough, type Readable } from "node:stream";
 import {
   ApiError,
+  IdempotencyStrategy,
   Storage,
   type File,
   type GetFilesOptions,
@@ -10,12 +11,14 @@ import {
 } from "@google-cloud/storage";
 import type { ConnectionConfig } from "../credentials/resolve.js";
 import { buildAgents, type Agents } from "../net/agents.js";
+import { createGcsWriter, type SeenObject } from "./gcs-write.js";
 import { endpointUrl } from "./s3.js";
 import {
   md5FromBase64,
   ProviderError,
   unquoteEtag,
   type BucketProvider,
+  type BucketWriter,
   type GetOptions,
   type ObjectInfo,
   type ProviderTuning,
@@ -30,7 +33,7 @@ type RequestOptions = ReturnType<Storage["interceptors"][number]["request"]>;
 export const GCS_PAGE_SIZE = 1000;
 
 /**
- * Builds a provider for one GCS bucket. No request is sent until list/get is called.
+ * Builds a provider for one GCS bucket. No request is sent until one of its methods is called.
  *
  * Authentication:
  * - no `endpoint`: the Secret's service-account key, or Application Default Credentials (workload identity,
@@ -41,13 +44,16 @@ export const GCS_PAGE_SIZE = 1000;
  *   (a private or restricted Google endpoint). A plain-http endpoint (`insecure: true` or `http://`) is taken to
  *   be an emulator: the key is not used to sign tokens (a bearer token is never sent in clear text).
  */
-export function createGcsProvider(config: GcsConnection, tuning: ProviderTuning): BucketProvider {
+export function createGcsProvider(
+  config: GcsConnection,
+  tuning: ProviderTuning,
+): BucketProvider & BucketWriter {
   const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
   const { storage, agents, authAgent, useAuth } = makeStorage(config, tuning);
   const bucketName = config.bucketName;
   const bucket = storage.bucket(bucketName);
-  /** key → what the listing saw, so a download is conditional on the listed generation. */
-  const listed = new Map<string, { etag: string; generation?: string }>();
+  /** key → what the listing (or stat, or a write) saw, so a download is conditional on that generation. */
+  const listed = new Map<string, SeenObject>();
   let authorized: Promise<void> | undefined;
 
   // Fetches a token once up front when authenticating, so credential problems surface as Unauthorized
@@ -64,8 +70,19 @@ export function createGcsProvider(config: GcsConnection, tuning: ProviderTuning)
     return authorized;
   };
 
-  return {
+  const provider: BucketProvider & BucketWriter = {
     requests,
+    ...createGcsWriter({
+      bucket,
+      bucketName,
+      requests,
+      seen: listed,
+      ready: (signal) => abortable(authorize(), signal),
+      abortable,
+      stat: (key, signal) => provider.stat(key, signal),
+      toInfo,
+      classify,
+    }),
     async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
       const what = `list gs://${bucketName}/${prefix}`;
       try {
@@ -113,12 +130,38 @@ export function createGcsProvider(config: GcsConnection, tuning: ProviderTuning)
         throw classify(error, what, "get");
       }
     },
+    async stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+      const what = `stat gs://${bucketName}/${key}`;
+      requests.head++;
+      try {
+        await abortable(authorize(), signal);
+        const file = bucket.file(key);
+        try {
+          await abortable(file.getMetadata(), signal);
+        } catch (error) {
+          if (httpStatus(error) !== 404) throw error;
+          // GCS answers 404 for a missing bucket too, told apart only by message text: a one-key listing says
+          // which (storage.objects.list, a permission the reader has; buckets.get may not be granted).
+          requests.head++;
+          await abortable(bucket.getFiles({ autoPaginate: false, maxResults: 1, prefix: key }), signal);
+          listed.delete(key);
+          return undefined;
+        }
+        const info = toInfo(file);
+        // A get after this stat downloads the generation it saw, as after a listing.
+        listed.set(info.key, { etag: info.etag, generation: info.versionId });
+        return info;
+      } catch (error) {
+        throw classify(error, what, "list");
+      }
+    },
     close(): void {
       agents?.httpAgent.destroy();
       agents?.httpsAgent.destroy();
       authAgent?.destroy();
     },
   };
+  return provider;
 }
 
 function makeStorage(
@@ -138,8 +181,17 @@ function makeStorage(
   const useAuth = apiEndpoint === undefined || (config.credentials !== undefined && !plainHttp);
   const options: StorageOptions = {
     timeout: tuning.requestTimeoutMs,
-    // The engine retries whole objects too; keep the library's own retries short (seconds).
-    retryOptions: { autoRetry: true, maxRetries: 2, maxRetryDelay: 4, totalTimeout: 120 },
+    // The engine retries whole objects too; keep the library's own retries short (seconds). Every call this
+    // provider makes may be retried (reads; deletes, which ignore 404; uploads retry in gcs-write.ts, the library
+    // sends them once): without RetryAlways the library turns autoRetry off on the shared client while a delete
+    // without precondition runs, for every concurrent read too.
+    retryOptions: {
+      autoRetry: true,
+      maxRetries: 2,
+      maxRetryDelay: 4,
+      totalTimeout: 120,
+      idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+    },
   };
   if (apiEndpoint !== undefined) {
     options.apiEndpoint = apiEndpoint;
@@ -365,12 +417,17 @@ function authError(error: unknown, what: string): ProviderError {
   });
 }
 
-function classify(error: unknown, what: string, op: "list" | "get"): ProviderError {
+function classify(error: unknown, what: string, op: "list" | "get" | "put" | "delete"): ProviderError {
   if (error instanceof ProviderError) return error;
   const status = httpStatus(error);
   const name = error instanceof Error ? error.name : "UnknownError";
+  if (status === 412 && op === "put") {
+    return new ProviderError("Conflict", `${what}: the write condition does not hold (HTTP 412)`, {
+      cause: error,
+    });
+  }
   if (status === 404) {
-    return op === "list"
+    return op !== "get"
       ? new ProviderError("BucketNotFound", `${what}: bucket does not exist (HTTP 404)`, { cause: error })
       : new ProviderError("NotFound", `${what}: object not found`, { cause: error });
   }

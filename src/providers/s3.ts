@@ -1,6 +1,13 @@
 // S3 and S3-compatible servers (MinIO, Ceph, R2, GCS interop) through the official AWS SDK.
 import type { Readable } from "node:stream";
-import { GetObjectCommand, S3Client, S3ServiceException, type S3ClientConfig } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  S3Client,
+  S3ServiceException,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import {
   markListedMd5Void,
@@ -8,6 +15,7 @@ import {
   ProviderError,
   unquoteEtag,
   type BucketProvider,
+  type BucketWriter,
   type GetOptions,
   type ObjectInfo,
   type ProviderTuning,
@@ -17,15 +25,28 @@ import { CredentialsError } from "../credentials/secret.js";
 import { buildAgents, type Agents } from "../net/agents.js";
 import { createFastGet, etagIsNotMd5 } from "./s3-get.js";
 import { listObjectsV1, listObjectsV2 } from "./s3-list.js";
+import { createS3Writer } from "./s3-write.js";
 import { describeNetworkError } from "../net/network-errors.js";
 
 export type S3Connection = Extract<ConnectionConfig, { kind: "s3" }>;
 
-/** Builds a provider for one S3 bucket. No request is sent until list/get is called. */
-export function createS3Provider(config: S3Connection, tuning: ProviderTuning): BucketProvider {
+/** Builds a provider for one S3 bucket. No request is sent until one of its methods is called. */
+export function createS3Provider(
+  config: S3Connection,
+  tuning: ProviderTuning,
+): BucketProvider & BucketWriter {
   const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
   const agents = buildAgents(config.transport, tuning.maxSockets);
   const client = new S3Client(clientConfig(config, tuning, agents));
+  // Writes go through a client that does not retry (a stream body cannot be sent twice; write-retry.ts reopens
+  // it), built on first write with the same agents and the read client's resolved credentials.
+  let writeClient: S3Client | undefined;
+  const writer = (): S3Client =>
+    (writeClient ??= new S3Client({
+      ...clientConfig(config, tuning, agents),
+      credentials: client.config.credentials,
+      maxAttempts: 1,
+    }));
   const Bucket = config.bucketName;
   const endpointLabel =
     config.endpoint === undefined ? "the AWS S3 endpoint" : endpointUrl(config.endpoint, config.insecure);
@@ -45,6 +66,12 @@ export function createS3Provider(config: S3Connection, tuning: ProviderTuning): 
 
   return {
     requests,
+    ...createS3Writer({
+      client: writer,
+      bucket: Bucket,
+      requests,
+      classify: (error, what) => classify(error, what, endpointLabel),
+    }),
     async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
       try {
         if (!useV1Listing) {
@@ -83,8 +110,32 @@ export function createS3Provider(config: S3Connection, tuning: ProviderTuning): 
         throw classify(error, `get s3://${Bucket}/${key}`, endpointLabel);
       }
     },
+    async stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+      const what = `stat s3://${Bucket}/${key}`;
+      requests.head++;
+      try {
+        const out = await client.send(new HeadObjectCommand({ Bucket, Key: key }), { abortSignal: signal });
+        return toInfo({ Key: key, ETag: out.ETag, Size: out.ContentLength, LastModified: out.LastModified });
+      } catch (error) {
+        if (!isNotFound(error)) throw classify(error, what, endpointLabel);
+      }
+      // A HEAD answer has no body, so a 404 does not say whether the key or the bucket is missing: ask the bucket
+      // (HeadBucket needs s3:ListBucket, as the listing does).
+      requests.head++;
+      try {
+        await client.send(new HeadBucketCommand({ Bucket }), { abortSignal: signal });
+        return undefined;
+      } catch (error) {
+        if (isNotFound(error))
+          throw new ProviderError("BucketNotFound", `${what}: bucket does not exist (NotFound)`, {
+            cause: error,
+          });
+        throw classify(error, what, endpointLabel);
+      }
+    },
     close(): void {
       client.destroy();
+      writeClient?.destroy();
     },
   };
 }
@@ -122,6 +173,10 @@ function toInfo(o: { Key?: string; ETag?: string; Size?: number; LastModified?: 
   const md5 = md5FromEtag(info.etag);
   if (md5 !== undefined) info.md5 = md5;
   return info;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404;
 }
 
 function isV2Unsupported(error: unknown): boolean {

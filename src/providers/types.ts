@@ -47,31 +47,52 @@ export interface BucketProvider {
   /** Streams one object's body. */
   get(key: string, options?: GetOptions): Promise<Readable>;
   /**
-   * One object's listing record (etag, size, md5) by a metadata request (S3 HEAD, GCS metadata GET, Azure
-   * getProperties), or undefined when the key does not exist. What an event-driven reconcile asks instead of a LIST.
+   * One object's listing record by a metadata request (S3 HEAD, GCS metadata GET, Azure getProperties, file
+   * lstat): the same key, etag, size, md5 and versionId `list` would yield for it, or undefined when the key does
+   * not exist (nor is listed: file:// symlinks and folders). What an event-driven reconcile asks instead of a LIST.
+   * (S3's lastModified is to the second: HEAD answers an HTTP date where a listing may give milliseconds.)
+   * Fails like list: BucketNotFound, Unauthorized, Transient. Where a 404 does not tell a missing key from a missing
+   * bucket (S3 HEAD, GCS) the missing case costs one more request (HeadBucket; a one-key GCS listing), counted in
+   * requests.head.
    */
-  stat?(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined>; // TODO(issue 10): required once every provider has it
+  stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined>;
   readonly requests: RequestCounts;
   close(): void;
 }
 
 export interface PutOptions {
-  /** Write only if the object's current etag (S3/Azure) or generation (GCS, see ObjectInfo.versionId) matches. */
+  /**
+   * Write only if the object exists with this etag, as list/stat/put gave it (ObjectInfo.etag, on every provider).
+   * S3 and Azure send it as If-Match; GCS has no etag precondition on uploads and sends ifGenerationMatch with the
+   * generation the provider saw with that etag (ObjectInfo.versionId of its listing/stat/put; a stat first when it
+   * has not seen the etag); file:// compares, then renames (not atomic against another writer).
+   */
   ifMatch?: string;
-  /** Write only if no object exists under the key. */
+  /**
+   * Write only if no object exists under the key: S3 If-None-Match "*", GCS ifGenerationMatch=0, Azure
+   * If-None-Match "*", file:// link(2) of the written temp file. Excludes ifMatch (Invalid if both are given).
+   */
   ifNoneExists?: boolean;
   contentType?: string;
   signal?: AbortSignal;
 }
 
 /**
- * What `push` and chart publishing need besides reading: uploads (optionally conditional) and deletions. A
- * failed condition is a ProviderError of kind "Conflict".
+ * What `push` and chart publishing need besides reading: uploads (optionally conditional) and deletions, counted
+ * in requests.put / requests.delete. A failed condition is a ProviderError of kind "Conflict" (whatever the service
+ * answered: 412, 409 or 404); a body of another size than announced is "Invalid"; errors are otherwise classified
+ * as for reads. Transient failures are retried a few times; a write whose answer was lost may then meet its own
+ * condition (Conflict although it was written: stat tells).
  */
 export interface BucketWriter {
-  /** Uploads `body` (exactly `size` bytes) under `key`; resolves with the new object's listing record. */
+  /**
+   * Uploads `body` under `key` in one request: a Buffer, or a factory of a stream (called again for each
+   * attempt) of exactly `size` bytes. Resolves with the new object's record as the listing will show it (etag,
+   * size, md5 where the listing has one, versionId where it sets one; lastModified where the answer carries it,
+   * not on S3).
+   */
   put(key: string, body: Buffer | (() => Readable), size: number, options?: PutOptions): Promise<ObjectInfo>;
-  /** Deletes `key`; deleting a key that does not exist succeeds. */
+  /** Deletes `key`; deleting a key that does not exist succeeds (on GCS a missing bucket too: both answer 404). */
   delete(key: string, signal?: AbortSignal): Promise<void>;
 }
 
