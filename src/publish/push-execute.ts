@@ -76,7 +76,7 @@ export async function executePush(plan: PushPlan, options: ExecuteOptions): Prom
   if (failures.length > 0) {
     const [first] = failures;
     throw new PushFailedError(
-      `uploading ${first?.item.key} failed: ${message(first?.error)} (${result.uploaded} of ${uploads.length} uploads done, ${failures.length} failed). ` +
+      `${failed("uploading", first?.item.key ?? "", first?.error)} (${result.uploaded} of ${uploads.length} uploads done, ${failures.length} failed). ` +
         "The index object was not written, so readers that use it still see the previous push; run push again",
       { cause: first?.error },
     );
@@ -118,7 +118,7 @@ export async function executePush(plan: PushPlan, options: ExecuteOptions): Prom
   if (deletes.length > 0) {
     const [first] = deletes;
     throw new PushFailedError(
-      `the index was written, but deleting ${first?.item} failed: ${message(first?.error)} (${result.deleted} of ${plan.deleted.length} deletions done, ${deletes.length} failed); run push --prune again to finish`,
+      `the index was written, but ${failed("deleting", first?.item ?? "", first?.error)} (${result.deleted} of ${plan.deleted.length} deletions done, ${deletes.length} failed); run push --prune again to finish`,
       { cause: first?.error },
     );
   }
@@ -162,6 +162,12 @@ async function holdsBytes(
   if (!readBack) return false;
   const found = await readBack().catch(() => undefined);
   return found?.equals(bytes) === true;
+}
+
+/** "<verb> <key> failed: <why>", without the key twice when the provider's message names it already. */
+function failed(verb: string, key: string, error: unknown): string {
+  const why = message(error);
+  return why.includes(key) ? `${verb} failed: ${why}` : `${verb} ${key} failed: ${why}`;
 }
 
 function message(error: unknown): string {

@@ -42,7 +42,7 @@ function assertIndexNamesEveryFile(bytes: Buffer): void {
     assert.equal(index.files[key]?.sha256, createHash("sha256").update(content).digest("hex"), key);
 }
 
-test("push to fake-gcs-server (Bucket YAML, provider gcp): the objects are uploaded and the index names every file; a second push uploads nothing", async (t) => {
+test("push to fake-gcs-server (Bucket YAML, provider gcp): the objects are uploaded and the index names every file; a second push uploads nothing; one changed file uploads it and rewrites the index over the one read (If-Match)", async (t) => {
   const { dir, work } = await folder(t);
   await gcs.createBucket("push-gcs");
   const yaml = path.join(work, "bucket.yaml");
@@ -65,9 +65,16 @@ spec: { provider: gcp, bucketName: push-gcs, endpoint: "${gcs.hostPort}", insecu
   );
   const again = await runCli(["push", dir, yaml]);
   assert.match(again.stdout, /^uploaded 0 \(0 bytes\), deleted 0, 3 unchanged; index .* current$/m);
+  await writeFile(path.join(dir, "apps/a.yaml"), "a: 2\n");
+  const changed = await runCli(["push", dir, yaml]);
+  assert.match(
+    changed.stdout,
+    /^uploaded 1 \(5 bytes\), deleted 0, 2 unchanged; index .* written$/m,
+    changed.stderr,
+  );
 });
 
-test("push to Azurite (Bucket YAML with an accountKey Secret): the objects are uploaded and the index names every file; a second push uploads nothing", async (t) => {
+test("push to Azurite (Bucket YAML with an accountKey Secret): the objects are uploaded and the index names every file; a second push uploads nothing; one changed file uploads it and rewrites the index over the one read (If-Match)", async (t) => {
   const { dir, work } = await folder(t);
   await azurite.createContainer("push-azure");
   const yaml = path.join(work, "bucket.yaml");
@@ -96,9 +103,16 @@ stringData: { accountKey: "${azurite.accountKey}" }
   assertIndexNamesEveryFile(await blob.downloadToBuffer());
   const again = await runCli(["push", dir, yaml]);
   assert.match(again.stdout, /^uploaded 0 \(0 bytes\), deleted 0, 3 unchanged; index .* current$/m);
+  await writeFile(path.join(dir, "apps/a.yaml"), "a: 2\n");
+  const changed = await runCli(["push", dir, yaml]);
+  assert.match(
+    changed.stdout,
+    /^uploaded 1 \(5 bytes\), deleted 0, 2 unchanged; index .* written$/m,
+    changed.stderr,
+  );
 });
 
-test("push to a file:// bucket: the files are written into its folder and the index names every file; a second push uploads nothing", async (t) => {
+test("push to a file:// bucket: the files are written into its folder and the index names every file; a second push uploads nothing; one changed file uploads it and rewrites the index over the one read (If-Match)", async (t) => {
   const { dir, work } = await folder(t);
   const root = path.join(work, "bucket");
   await mkdir(root);
@@ -110,6 +124,17 @@ test("push to a file:// bucket: the files are written into its folder and the in
   assert.match(
     again.stdout,
     /^uploaded 0 \(0 bytes\), deleted 0, 3 unchanged; index \.bucketops\/index\.json current$/m,
+  );
+  await writeFile(path.join(dir, "apps/a.yaml"), "a: 2\n");
+  const changed = await runCli(["push", dir, `file://${root}`]);
+  assert.match(
+    changed.stdout,
+    /^uploaded 1 \(5 bytes\), deleted 0, 2 unchanged; index .* written$/m,
+    changed.stderr,
+  );
+  assert.equal(
+    parseIndex(await readFile(path.join(root, ".bucketops/index.json"))).files["apps/a.yaml"]?.size,
+    5,
   );
 });
 

@@ -81,7 +81,7 @@ async function minioProvider(t: TestContext, bucket: string): Promise<BucketProv
   t.after(() => {
     provider.close();
   });
-  return provider as BucketProvider & BucketWriter;
+  return provider;
 }
 
 async function pushApi(
@@ -249,6 +249,25 @@ test("push --sign writes an index whose signature verifyIndex accepts with the p
     "already signed by this key",
   );
 
+  await writeFile(path.join(dir, "a.yaml"), "a: 2\n");
+  assert.equal((await cli([dir, "s3://push-sign"])).code, 0);
+  const unsigned = parseIndex(Buffer.from(await objectText("push-sign", ".bucketops/index.json")));
+  assert.equal(unsigned.signatures, undefined, "a push without --sign writes an unsigned index");
+  const unchanged = await cli([dir, "s3://push-sign"]);
+  assert.match(
+    unchanged.stdout,
+    /^uploaded 0 .*current$/m,
+    "without --sign, an unchanged folder writes nothing",
+  );
+  const resign = await cli([dir, "s3://push-sign", "--sign", privatePem]);
+  assert.match(
+    resign.stdout,
+    /^uploaded 0 .*index \.bucketops\/index\.json written$/m,
+    "--sign rewrites the index",
+  );
+  const resigned = parseIndex(Buffer.from(await objectText("push-sign", ".bucketops/index.json")));
+  assert.equal(verifyIndex(resigned, [publicKey]).valid, true);
+
   const notAKey = path.join(keys, "not-a-key.pem");
   await writeFile(notAKey, "hello");
   const bad = await cli([dir, "s3://push-sign", "--sign", notAKey]);
@@ -261,7 +280,10 @@ test("an upload MinIO refuses (a key over 1024 bytes) fails the push with exit 1
   const dir = await setup(t, "push-fail", { "ok.yaml": "ok: 1\n", [`${long}/x.yaml`]: "x: 1\n" });
   const result = await cli([dir, "s3://push-fail"]);
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, /push failed: uploading 0{200}\/.*x\.yaml failed: /);
+  assert.match(
+    result.stderr,
+    /push failed: uploading failed: put s3:\/\/push-fail\/0{200}\/.*x\.yaml: KeyTooLongError/,
+  );
   assert.match(result.stderr, /The index object was not written/);
   assert.equal((await listing("push-fail")).has(".bucketops/index.json"), false);
 });

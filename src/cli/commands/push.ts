@@ -6,7 +6,6 @@ import { normalizeSpec } from "../../api/normalize.js";
 import { resolveConnection } from "../../credentials/resolve.js";
 import { DEFAULT_TUNING } from "../../engine/reconcile.js";
 import { createProvider } from "../../providers/index.js";
-import type { BucketProvider, BucketWriter } from "../../providers/types.js";
 import { FolderError } from "../../publish/folder-walk.js";
 import { prefixFolder } from "../../publish/index-object.js";
 import { push, type PushResult } from "../../publish/push.js";
@@ -59,7 +58,7 @@ export function registerPush(program: Command): void {
         result = await push({
           dir,
           provider,
-          writer: writerOf(provider),
+          writer: provider,
           prefix: spec.prefix,
           ...(spec.ignore !== undefined ? { ignore: spec.ignore } : {}),
           prune: flags.prune === true,
@@ -111,14 +110,6 @@ function usage<T>(fn: () => T): T {
     if (error instanceof SpecError) throw new CliError(error.message, ExitCode.Usage);
     throw error;
   }
-}
-
-/** The provider's writer: every provider implements BucketWriter next to its reader. */
-function writerOf(provider: BucketProvider): BucketWriter {
-  const candidate = provider as Partial<BucketWriter>;
-  if (typeof candidate.put !== "function" || typeof candidate.delete !== "function")
-    throw new CliError("this provider cannot write objects", ExitCode.Failed);
-  return provider as BucketProvider & BucketWriter;
 }
 
 function uploadsOf(plan: PushPlan): PushPlan["added"] {
