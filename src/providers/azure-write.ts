@@ -49,10 +49,14 @@ export function createAzureWriter(options: AzureWriterOptions): BucketWriter {
       requests.put++;
       // A failed body aborts the upload, retries included: another attempt would not change its size.
       const upload = attemptSignal(put.signal);
-      let attempt: SizedBody | undefined;
+      const attempts: SizedBody[] = []; // one per try of the client's retry policy
       const data = Buffer.isBuffer(body)
         ? (sizedBody(body, size, what).body as Buffer)
-        : (): Readable => (attempt = sizedBody(body, size, what, upload.abort)).body as Readable;
+        : (): Readable => {
+            const attempt = sizedBody(body, size, what, upload.abort);
+            attempts.push(attempt);
+            return attempt.body as Readable;
+          };
       try {
         const out = await container.getBlockBlobClient(key).upload(data, size, {
           abortSignal: upload.signal,
@@ -72,10 +76,12 @@ export function createAzureWriter(options: AzureWriterOptions): BucketWriter {
         return info;
       } catch (error) {
         throw (
-          attempt?.failure() ??
+          attempts.map((a) => a.failure()).find((f) => f !== undefined) ??
           (conditional ? conflict(error, what, options) : undefined) ??
           options.classify(error, what)
         );
+      } finally {
+        for (const attempt of attempts) attempt.dispose();
       }
     },
     async delete(key, signal): Promise<void> {

@@ -117,6 +117,8 @@ async function fill(
     await handle.sync();
   } catch (error) {
     throw sized.failure() ?? (error instanceof ProviderError ? error : fsError(error, what));
+  } finally {
+    sized.dispose();
   }
 }
 

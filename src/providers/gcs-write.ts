@@ -77,8 +77,8 @@ export function createGcsWriter(options: GcsWriterOptions): BucketWriter {
           : put.ifMatch !== undefined
             ? { ifGenerationMatch: await generationOf(key, put.ifMatch, what, put.signal) }
             : undefined;
+      requests.put++; // once a call, as reads are counted (whatever the retries)
       return withRetries(async () => {
-        requests.put++;
         const sized = sizedBody(body, size, what);
         try {
           await options.ready(put.signal);
@@ -100,6 +100,8 @@ export function createGcsWriter(options: GcsWriterOptions): BucketWriter {
           return info;
         } catch (error) {
           throw sized.failure() ?? options.classify(error, what, "put");
+        } finally {
+          sized.dispose();
         }
       }, put.signal);
     },

@@ -38,8 +38,8 @@ export function createS3Writer(options: S3WriterOptions): BucketWriter {
         return Promise.reject(
           new ProviderError("Invalid", `${what}: ifMatch and ifNoneExists exclude each other`),
         );
+      requests.put++; // once a call, as reads are counted (whatever the retries)
       return withRetries(async () => {
-        requests.put++;
         const attempt = attemptSignal(put.signal);
         const sized = sizedBody(body, size, what, attempt.abort);
         try {
@@ -65,14 +65,16 @@ export function createS3Writer(options: S3WriterOptions): BucketWriter {
             (conditional ? conflict(error, what) : undefined) ??
             options.classify(error, what)
           );
+        } finally {
+          sized.dispose();
         }
       }, put.signal);
     },
     delete(key, signal): Promise<void> {
       const what = `delete s3://${Bucket}/${key}`;
       // DeleteObject of a missing key answers 204: nothing to tell apart.
+      requests.delete++;
       return withRetries(async () => {
-        requests.delete++;
         try {
           await options.client().send(new DeleteObjectCommand({ Bucket, Key: key }), { abortSignal: signal });
         } catch (error) {

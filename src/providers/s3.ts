@@ -9,6 +9,7 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { Logger } from "@smithy/types";
 import {
   markListedMd5Void,
   md5FromEtag,
@@ -46,6 +47,7 @@ export function createS3Provider(
       ...clientConfig(config, tuning, agents),
       credentials: client.config.credentials,
       maxAttempts: 1,
+      logger: QUIET_LOGGER,
     }));
   const Bucket = config.bucketName;
   const endpointLabel =
@@ -139,6 +141,17 @@ export function createS3Provider(
     },
   };
 }
+
+/**
+ * Without a logger of its own the SDK prints "An error was encountered in a non-retryable streaming request" to
+ * the console for every failed stream upload; those failures are classified and retried in s3-write.ts.
+ */
+const QUIET_LOGGER: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 function clientConfig(config: S3Connection, tuning: ProviderTuning, agents: Agents): S3ClientConfig {
   const result: S3ClientConfig = {

@@ -13,6 +13,11 @@ export interface SizedBody {
    * caller's own stream error as it was raised.
    */
   failure(): Error | undefined;
+  /**
+   * Ends the stream and the caller's source (closing its file, say) if the attempt did not read it to the end:
+   * a server may answer (412, 403) before it has read the body.
+   */
+  dispose(): void;
 }
 
 /**
@@ -36,7 +41,7 @@ export function sizedBody(
         "Invalid",
         `${what}: the body is ${body.length} bytes, not the ${size} announced`,
       );
-    return { body, failure: () => undefined };
+    return { body, failure: () => undefined, dispose: () => undefined };
   }
   let failure: Error | undefined;
   let seen = 0;
@@ -66,12 +71,24 @@ export function sizedBody(
     if (!source.readableEnded) source.destroy();
   });
   source.pipe(counter);
-  return { body: counter, failure: () => failure };
+  return {
+    body: counter,
+    failure: () => failure,
+    dispose: (): void => {
+      counter.destroy();
+      if (!source.readableEnded) source.destroy(); // now, not on counter's (later) 'close'
+    },
+  };
 }
 
 /** An AbortSignal for one attempt: aborted by `outer`, or by the attempt itself (see sizedBody's onFailure). */
 export function attemptSignal(outer: AbortSignal | undefined): { signal: AbortSignal; abort: () => void } {
   const own = new AbortController();
   const signal = outer ? AbortSignal.any([outer, own.signal]) : own.signal;
-  return { signal, abort: () => own.abort(new Error("the request body failed")) };
+  return {
+    signal,
+    abort: (): void => {
+      own.abort(new Error("the request body failed"));
+    },
+  };
 }

@@ -15,8 +15,9 @@ import { createProvider } from "../../src/providers/index.js";
 import { ProviderError, type ObjectInfo } from "../../src/providers/types.js";
 import { startAzurite } from "../support/azurite.js";
 import { startFakeGcs } from "../support/fake-gcs.js";
+import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { serviceAccountJson } from "../support/gcp-key.js";
-import { startMinio } from "../support/minio.js";
+import { startMinio, type MinioServer } from "../support/minio.js";
 import { makeTempDir, removeDir } from "../support/temp.js";
 
 type Provider = Awaited<ReturnType<typeof createProvider>>;
@@ -399,5 +400,97 @@ void describe("file:// only", () => {
     await symlink(outside, path.join(dir, "root", "link"));
     await expectKind(provider.put("link/a.yaml", Buffer.from("x"), 1), "Invalid");
     assert.deepEqual(await readdir(outside), []);
+  });
+});
+
+void describe("S3 (MinIO) behind a fault proxy that answers PutObject with 503", () => {
+  let minio: MinioServer;
+  let proxy: FaultProxy;
+  let provider: Provider;
+  before(async () => {
+    minio = await startMinio();
+    await minio.createBucket("retries");
+    proxy = await startFaultProxy(minio.url);
+    provider = await build(
+      { provider: "generic", bucketName: "retries", endpoint: proxy.endpoint, insecure: true },
+      { accesskey: minio.accessKey, secretkey: minio.secretKey },
+    );
+  });
+  after(async () => {
+    provider.close();
+    await proxy.stop();
+    await minio.stop();
+  });
+
+  // 8 MiB in 64 KiB chunks: more than the sockets buffer, so an attempt answered early leaves its stream unread.
+  const body = Buffer.alloc(8 * 1024 * 1024, "retry me ");
+  const streams: Readable[] = [];
+  const factory = (): Readable => {
+    const stream = Readable.from(
+      (function* () {
+        for (let at = 0; at < body.length; at += 65536) yield body.subarray(at, at + 65536);
+      })(),
+    );
+    streams.push(stream);
+    return stream;
+  };
+
+  void test("one 503 is retried with a fresh stream from the factory: two streams opened, the unread one closed, one put counted, the object holds the body", async () => {
+    streams.length = 0;
+    proxy.fault = { kind: "status", status: 503, count: 1, method: "PUT" };
+    const put = await provider.put("retried.bin", factory, body.length);
+    assert.equal(proxy.fault.count, 0, "the fault was hit");
+    assert.equal(streams.length, 2);
+    assert.ok(streams[0]?.destroyed, "the first attempt's stream was closed");
+    assert.equal(provider.requests.put, 1);
+    assert.equal((await provider.stat("retried.bin"))?.etag, put.etag);
+    assert.equal(await text(provider, "retried.bin"), body.toString("utf8"));
+  });
+
+  void test("503 on every attempt fails with Transient after three attempts (three streams, all closed) and stores nothing", async () => {
+    streams.length = 0;
+    proxy.fault = { kind: "status", status: 503, count: 10, method: "PUT" };
+    await expectKind(provider.put("never.bin", factory, body.length), "Transient");
+    assert.equal(streams.length, 3);
+    assert.ok(
+      streams.every((s) => s.destroyed),
+      "every stream was closed",
+    );
+    proxy.fault = undefined;
+    assert.equal(await provider.stat("never.bin"), undefined);
+  });
+});
+
+void describe("S3 (MinIO) with a wrong secret key", () => {
+  let minio: MinioServer;
+  before(async () => {
+    minio = await startMinio();
+    await minio.createBucket("refused");
+  });
+  after(() => minio.stop());
+
+  void test("put, delete and stat fail with Unauthorized and no error message holds the secret key", async () => {
+    const secret = "wrong-secret-4f1d9c2b7a";
+    const provider = await build(
+      { provider: "generic", bucketName: "refused", endpoint: minio.endpoint, insecure: true },
+      { accesskey: minio.accessKey, secretkey: secret },
+    );
+    try {
+      const errors = [
+        await expectKind(provider.put("a.yaml", Buffer.from("a"), 1, { ifNoneExists: true }), "Unauthorized"),
+        await expectKind(
+          provider.put("b.yaml", () => Readable.from([Buffer.from("b")]), 1),
+          "Unauthorized",
+        ),
+        await expectKind(provider.delete("a.yaml"), "Unauthorized"),
+        await expectKind(provider.stat("a.yaml"), "Unauthorized"),
+      ];
+      for (const error of errors) {
+        assert.ok(!error.message.includes(secret), error.message);
+        assert.ok(!String(error.cause).includes(secret), String(error.cause));
+      }
+    } finally {
+      provider.close();
+    }
   });
 });

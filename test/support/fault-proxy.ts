@@ -10,8 +10,11 @@ export type Fault =
   | { kind: "cut"; key: string; at: number; contentLength: boolean }
   /** Forwards the whole body with the byte at `offset` inverted (XOR 0xff): same length, other content. */
   | { kind: "flip"; key: string; offset: number }
-  /** Answers the next `count` object GETs (any key) with `status` and an S3 error document. */
-  | { kind: "status"; status: number; count: number }
+  /**
+   * Answers the next `count` object requests of `method` (GET unless said; any key) with `status` and an S3 error
+   * document, without reading a request body.
+   */
+  | { kind: "status"; status: number; count: number; method?: "GET" | "PUT" }
   /** Runs `run` (e.g. overwrites the object) before the first GET of `key` is forwarded; later GETs pass. */
   | { kind: "before"; key: string; run: () => Promise<void>; done?: boolean };
 
@@ -38,8 +41,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
   const server = createServer((req, res) => {
     const key = objectKey(req);
-    const fault = key === undefined ? undefined : applies(state.fault, key);
-    if (key !== undefined) state.gets.push({ key, faulted: fault !== undefined });
+    const fault = key === undefined ? undefined : applies(state.fault, key, req.method ?? "GET");
+    if (key !== undefined && req.method === "GET") state.gets.push({ key, faulted: fault !== undefined });
     if (fault?.kind === "status") {
       fault.count--;
       const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>injected ${fault.status}</Message></Error>`;
@@ -94,18 +97,23 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   return state;
 }
 
-/** The key of a path-style object GET (`/bucket/key`, no query); undefined for listings and other requests. */
+/**
+ * The key of a path-style object GET (`/bucket/key`, no query) or PutObject (the SDK adds `?x-id=PutObject`);
+ * undefined for listings and other requests.
+ */
 function objectKey(req: IncomingMessage): string | undefined {
   const url = new URL(req.url ?? "/", "http://proxy");
   const parts = url.pathname.split("/");
-  if (req.method !== "GET" || url.search !== "" || parts.length < 3 || url.pathname.endsWith("/"))
-    return undefined;
+  const query = req.method === "PUT" ? "?x-id=PutObject" : req.method === "GET" ? "" : undefined;
+  if (url.search !== query || parts.length < 3 || url.pathname.endsWith("/")) return undefined;
   return decodeURIComponent(parts.slice(2).join("/"));
 }
 
-function applies(fault: Fault | undefined, key: string): Fault | undefined {
+function applies(fault: Fault | undefined, key: string, method: string): Fault | undefined {
   if (fault === undefined) return undefined;
-  if (fault.kind === "status") return fault.count > 0 ? fault : undefined;
+  if (fault.kind === "status")
+    return fault.count > 0 && (fault.method ?? "GET") === method ? fault : undefined;
+  if (method !== "GET") return undefined;
   if (fault.kind === "before" && fault.done === true) return undefined;
   return fault.key === key ? fault : undefined;
 }
