@@ -12,6 +12,7 @@ import { parseIndex } from "../../src/publish/index-object.js";
 import { push, type PushResult } from "../../src/publish/push.js";
 import { PushFailedError, type PushEvent } from "../../src/publish/push-execute.js";
 import { runCli, type CliResult } from "../support/cli.js";
+import { startFaultProxy } from "../support/fault-proxy.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 import { tempDir } from "../support/temp.js";
 
@@ -64,13 +65,17 @@ async function listing(bucket: string): Promise<Map<string, string>> {
 }
 
 /** A provider on MinIO for the programmatic API (its request counters count the PUTs and DELETEs). */
-async function minioProvider(t: TestContext, bucket: string): Promise<BucketProvider & BucketWriter> {
+async function minioProvider(
+  t: TestContext,
+  bucket: string,
+  endpoint = minio.endpoint,
+): Promise<BucketProvider & BucketWriter> {
   const provider = await createProvider(
     {
       kind: "s3",
       flavor: "generic",
       bucketName: bucket,
-      endpoint: minio.endpoint,
+      endpoint,
       region: "us-east-1",
       insecure: true,
       credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
@@ -311,4 +316,47 @@ test("an index written by someone else between the plan and the index write is n
   );
   assert.equal(await objectText("push-race", "site/.bucketops/index.json"), rival);
   assert.ok((await listing("push-race")).has("site/gone.yaml"), "nothing deleted");
+});
+
+test("PUTs answered 503 beyond the writer's own 3 attempts: with no push-level retry the push fails and writes no index; with the default policy the push completes, index included", async (t) => {
+  const dir = await setup(t, "push-retry", { "a.yaml": "a: 1\n", "b.yaml": "b: 1\n" });
+  const proxy = await startFaultProxy(minio.url);
+  t.after(() => proxy.stop());
+  const provider = await minioProvider(t, "push-retry", proxy.endpoint);
+  proxy.fault = { kind: "status", status: 503, count: 3, method: "PUT" };
+  await assert.rejects(
+    pushApi(provider, dir, { concurrency: 1, retry: { retries: 0, baseDelayMs: 0 } }),
+    (e: unknown) => e instanceof PushFailedError && /503|SlowDown|injected/.test(e.message),
+  );
+  assert.equal((await listing("push-retry")).has("site/.bucketops/index.json"), false);
+  proxy.fault = { kind: "status", status: 503, count: 4, method: "PUT" };
+  const pushed = await pushApi(provider, dir, { concurrency: 1 });
+  assert.equal(pushed.result.indexWritten, true);
+  assert.deepEqual([...(await listing("push-retry")).keys()].sort(), [
+    "site/.bucketops/index.json",
+    "site/a.yaml",
+    "site/b.yaml",
+  ]);
+});
+
+test("the concurrency option (--concurrency) bounds the uploads in flight: 40 files with concurrency 3 never have more than 3 PUTs open, and do have 3 at once", async (t) => {
+  const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f/${i}.txt`, `file ${i}\n`]));
+  const dir = await setup(t, "push-concurrency", files);
+  const provider = await minioProvider(t, "push-concurrency");
+  let open = 0;
+  let peak = 0;
+  const counting: BucketWriter = {
+    async put(key, body, size, options) {
+      peak = Math.max(peak, ++open);
+      try {
+        return await provider.put(key, body, size, options);
+      } finally {
+        open--;
+      }
+    },
+    delete: (key, signal) => provider.delete(key, signal),
+  };
+  await push({ dir, provider, writer: counting, prefix: "", tool: "bucketops/test", concurrency: 3 });
+  assert.equal(peak, 3);
+  assert.equal((await listing("push-concurrency")).size, 41);
 });
