@@ -2,7 +2,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type { BucketProvider, BucketWriter, ObjectInfo, PutOptions } from "../providers/types.js";
 import { digestFiles } from "./file-digest.js";
-import { walkFolder } from "./folder-walk.js";
+import { FolderError, walkFolder } from "./folder-walk.js";
 import { indexObjectKey, serializeIndex, type IndexObject } from "./index-object.js";
 import { executePush, type ExecuteResult, type PushEvent } from "./push-execute.js";
 import { planPush, type PushPlan } from "./push-plan.js";
@@ -50,7 +50,8 @@ export interface PushResult extends ExecuteResult {
  * Pushes `dir` to the bucket: only files whose content differs are uploaded, then the index object (listing every
  * file of the folder with sha256 and size, signed with `signingKey` if given) unless the bucket's index already
  * says exactly that, then with `prune` the stale objects are deleted. An unchanged folder writes nothing. Throws
- * FolderError (the folder), ProviderError (listing), PushFailedError or FileChangedError (writing).
+ * FolderError (the folder; also when it has no file to push), ProviderError (listing), PushFailedError or
+ * FileChangedError (writing).
  */
 export async function push(options: PushOptions): Promise<PushResult> {
   const concurrency = options.concurrency ?? 8;
@@ -59,6 +60,12 @@ export async function push(options: PushOptions): Promise<PushResult> {
     prefix: options.prefix,
     ...(options.ignore !== undefined ? { ignore: options.ignore } : {}),
   });
+  // An empty state is far more often a wrong folder than an intent, and it would publish an empty artifact (or,
+  // with --prune, empty the prefix): refused.
+  if (walk.files.length === 0)
+    throw new FolderError(
+      `${options.dir} has no files to push${walk.ignored > 0 ? ` (${walk.ignored} ignored by the rules)` : ""}; nothing was written`,
+    );
   const files = await digestFiles(walk.files, { concurrency, ...(signal ? { signal } : {}) });
   const remote = await readRemoteState(options.provider, options.prefix, signal);
   const signingKey = options.signingKey;

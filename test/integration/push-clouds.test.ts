@@ -150,3 +150,19 @@ test("push of a folder with a symlink leaving it exits 2 naming the link and the
   );
   assert.deepEqual(await readdir(root), []);
 });
+
+test("push of a folder with no file to push (empty, or everything ignored) exits 2 saying so, and --prune deletes nothing", async (t) => {
+  const work = await tempDir(t, "push-empty");
+  const root = path.join(work, "bucket");
+  const empty = path.join(work, "empty");
+  await mkdir(root);
+  await mkdir(empty);
+  await writeFile(path.join(root, "keep.yaml"), "k: 1\n");
+  const result = await runCli(["push", empty, `file://${root}`, "--prune"]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^error: .*empty has no files to push; nothing was written$/m);
+  await writeFile(path.join(empty, ".sourceignore"), "*\n");
+  const ignored = await runCli(["push", empty, `file://${root}`, "--prune"]);
+  assert.match(ignored.stderr, /has no files to push \(1 ignored by the rules\); nothing was written/);
+  assert.deepEqual(await readdir(root), ["keep.yaml"]);
+});
