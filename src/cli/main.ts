@@ -9,6 +9,7 @@ import { registerController } from "./commands/controller.js";
 import { registerFetch } from "./commands/fetch.js";
 import { registerGet } from "./commands/get.js";
 import { registerInstall } from "./commands/install.js";
+import { registerPush } from "./commands/push.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerRun } from "./commands/run.js";
 import { CliError, ExitCode } from "./exit-codes.js";
@@ -24,6 +25,7 @@ const program = new Command("bucketops")
 registerRun(program);
 registerController(program);
 registerFetch(program);
+registerPush(program);
 registerGet(program);
 registerReconcile(program);
 registerInstall(program);

@@ -38,7 +38,7 @@ interface FetchFlags extends LimitFlags {
   logLevel: string;
 }
 
-interface Target {
+export interface Target {
   ref: { namespace: string; name: string };
   spec: unknown;
   baseDir: string;
@@ -145,7 +145,14 @@ export function registerFetch(program: Command): void {
     });
 }
 
-async function resolveTarget(source: string, flags: FetchFlags): Promise<Target> {
+/** The flags resolveTarget reads: what `fetch` and `push` share to name a bucket. */
+export type TargetFlags = Pick<FetchFlags, "name" | "endpoint" | "region" | "insecure" | "ignore">;
+
+/**
+ * Resolves <source> (a URL, or a Bucket YAML file with its Secrets) to one Bucket's spec. Throws CliError (Usage)
+ * for an unreadable file or no / several Buckets.
+ */
+export async function resolveTarget(source: string, flags: TargetFlags): Promise<Target> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
     const spec: Record<string, unknown> = { url: source, interval: "1m" };
     if (flags.endpoint !== undefined) spec.endpoint = flags.endpoint;
