@@ -22,10 +22,10 @@ import { fetchIndex } from "../source/fetch.js";
 import { checkLimits, effectiveLimits } from "../source/limits.js";
 import type { ObjectChange } from "../source/object-change.js";
 import type { ObjectIndex } from "../source/object-index.js";
-import { scanBucket } from "../source/scan.js";
 import { validateManifests } from "../source/validate-manifests.js";
 import type { ArtifactStore, BucketRef } from "../storage/artifact-store.js";
 import { toReconcileError, type ReconcileError } from "./errors.js";
+import { forgetScan, rememberScan, scanStep } from "./source-scan.js";
 import { checkStoredArtifact } from "./stored-artifact.js";
 import { failed, succeeded } from "./summarize.js";
 
@@ -86,6 +86,10 @@ export interface ReconcileStats {
   bytesDownloaded: number;
   listRequests: number;
   getRequests: number;
+  /** HEAD (metadata) requests: the event-driven scan's stats of changed keys. */
+  headRequests: number;
+  /** How the source was scanned: "incremental" applied bucket events to the stored scan (no LIST); "full" listed. */
+  scan: "incremental" | "full";
   durationMs: number;
 }
 
@@ -120,6 +124,8 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     bytesDownloaded: 0,
     listRequests: 0,
     getRequests: 0,
+    headRequests: 0,
+    scan: "full",
     durationMs: 0,
   };
   let status = echoRequestedAt(input.status, input.annotations);
@@ -163,9 +169,14 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     const connection = await resolveConnection(spec, input.ref.namespace, deps.readSecret);
     const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
     provider = await (deps.providerFactory ?? createProvider)(connection, tuning);
-    const scan = await scanBucket(provider, cache, { prefix: spec.prefix, ignore: spec.ignore, signal });
+    const scan = await scanStep(provider, cache, spec, input.changes, signal, log);
     scanned = scan.index;
-    Object.assign(stats, { objects: scan.index.size, listed: scan.listed, ignored: scan.ignored });
+    Object.assign(stats, {
+      objects: scan.index.size,
+      listed: scan.listed,
+      ignored: scan.ignored,
+      scan: scan.mode,
+    });
     checkLimits(scan.index, scan.index.size, effectiveLimits(spec.limits, deps.limits));
     const revision = scan.index.revision();
 
@@ -178,6 +189,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
         now: now(),
       });
       log.debug({ revision }, "no change");
+      await rememberScan(cache, spec, scan, log);
       return finish({ outcome: "unchanged", status, events: [], spec });
     }
     if (previous?.revision !== revision) newRevision = revision;
@@ -222,6 +234,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     if (built) await writeSegmentIndex(indexFile, built.index);
     await deps.store.gc(input.ref, artifact);
     await cache.prune(keptObjects(scan.index, scan.ignoreFiles));
+    await rememberScan(cache, spec, scan, log);
 
     status = succeeded(status, {
       generation: input.generation,
@@ -256,6 +269,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     return finish({ outcome: "stored", status, events, spec });
   } catch (error) {
     if (error instanceof ArchiveSourceError) await evictDamaged(cache, error, scanned, log);
+    await forgetScan(cache, log);
     const rerr = toReconcileError(error, stage);
     log.warn({ reason: rerr.reason }, rerr.message);
     status = failed(status, {
@@ -276,6 +290,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     if (provider) {
       stats.listRequests = provider.requests.list;
       stats.getRequests = provider.requests.get;
+      stats.headRequests = provider.requests.head;
       provider.close();
     }
   }

@@ -22,6 +22,8 @@ export interface ScanResult {
   ignored: number;
   /** The .sourceignore files read; the cache keeps them even when they are not published. */
   ignoreFiles: { key: string; etag: string }[];
+  /** The ignore rules applied, in order (the .sourceignore files' contents, then spec.ignore). */
+  ignoreLayers: IgnoreLayer[];
 }
 
 /**
@@ -83,7 +85,7 @@ export async function scanBucket(
   }
   // Iterated without building the index's entry array (an object per key).
   assertNoKeyConflicts({ entries: index, get: (key) => index.get(key) });
-  return { index, listed: listed.size, ignored: listed.size - index.size, ignoreFiles };
+  return { index, listed: listed.size, ignored: listed.size - index.size, ignoreFiles, ignoreLayers: layers };
 }
 
 async function findExact(
