@@ -37,7 +37,7 @@ export type AzureConnection = Extract<ConnectionConfig, { kind: "azure" }>;
 export const AZURE_PAGE_SIZE = 1000;
 
 /**
- * Builds a provider for one Azure Blob container. No request is sent until list/get is called.
+ * Builds a provider for one Azure Blob container. No request is sent until one of its methods is called.
  * Every request (storage and, behind a proxy, Entra ID token requests) goes through agents from buildAgents.
  */
 export function createAzureProvider(config: AzureConnection, tuning: ProviderTuning): BucketProvider {
@@ -116,6 +116,22 @@ export function createAzureProvider(config: AzureConnection, tuning: ProviderTun
         return body instanceof Readable ? body : new Readable().wrap(body);
       } catch (error) {
         throw classify(error, `get ${where}/${key}`, endpoint);
+      }
+    },
+    async stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+      requests.head++;
+      try {
+        const p = await container.getBlobClient(key).getProperties({ abortSignal: signal });
+        const info: ObjectInfo = { key, etag: unquoteEtag(p.etag ?? ""), size: p.contentLength ?? 0 };
+        if (p.lastModified !== undefined) info.lastModified = p.lastModified;
+        if (p.versionId !== undefined) info.versionId = p.versionId;
+        const md5 = md5FromBase64(p.contentMD5);
+        if (md5 !== undefined) info.md5 = md5;
+        return info;
+      } catch (error) {
+        // A HEAD answer has no body, only x-ms-error-code: BlobNotFound is a missing key, ContainerNotFound an error.
+        if (error instanceof RestError && storageCode(error) === "BlobNotFound") return undefined;
+        throw classify(error, `stat ${where}/${key}`, endpoint);
       }
     },
     close(): void {
@@ -215,7 +231,7 @@ export function classify(error: unknown, what: string, endpoint: string): Provid
   const name = error instanceof Error ? error.name : "UnknownError";
   const rest = error instanceof RestError ? error : undefined;
   const status = rest?.statusCode;
-  const code = rest?.code ?? name;
+  const code = (rest && storageCode(rest)) ?? name;
   const detail = errorDetail(error, rest);
   const options = { cause: error };
   if (code === "ContainerNotFound") {
@@ -239,6 +255,13 @@ export function classify(error: unknown, what: string, endpoint: string): Provid
   return new ProviderError("Transient", `${what}: ${code}${status ? ` (HTTP ${status})` : ""}: ${detail}`, {
     cause: error,
   });
+}
+
+/** The storage error code: from the XML body, or the x-ms-error-code header of a HEAD answer (which has none). */
+function storageCode(error: RestError): string | undefined {
+  if (error.code !== undefined) return error.code;
+  const details = error.details as { errorCode?: unknown } | undefined;
+  return typeof details?.errorCode === "string" ? details.errorCode : undefined;
 }
 
 /** The first line of the service's message (its XML error body repeats the request id and time). */

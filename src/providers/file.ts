@@ -40,6 +40,31 @@ export function createFileProvider(root: string): BucketProvider {
     }
   }
 
+  /** The path of `key` under the root; Invalid for a key that would leave it. */
+  function insideRoot(key: string): string {
+    const full = path.resolve(absRoot, key);
+    if (!full.startsWith(absRoot + path.sep))
+      throw new ProviderError("Invalid", `key '${key}' leaves the bucket`);
+    return full;
+  }
+
+  /** The root's real path, computed once it exists (a failure is not kept: the folder may appear later). */
+  function resolveRoot(): Promise<string> {
+    return realpath(absRoot).catch((error: unknown) => {
+      realRoot = undefined;
+      throw error;
+    });
+  }
+
+  /** lstat sees a symlink only as the last part: a folder on the way must not be one either. */
+  async function reachedDirectly(full: string): Promise<boolean> {
+    const parent = path.dirname(full);
+    return (
+      (await realpath(parent)) ===
+      path.join(await (realRoot ??= resolveRoot()), path.relative(absRoot, parent))
+    );
+  }
+
   return {
     requests,
     async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
@@ -50,17 +75,10 @@ export function createFileProvider(root: string): BucketProvider {
     },
     async get(key: string, options: GetOptions = {}): Promise<Readable> {
       requests.get++;
-      const full = path.resolve(absRoot, key);
-      if (!full.startsWith(absRoot + path.sep))
-        throw new ProviderError("Invalid", `key '${key}' leaves the bucket`);
+      const full = insideRoot(key);
       let size: number;
       try {
-        // lstat sees a symlink only as the last part: a folder on the way must not be one either.
-        const parent = path.dirname(full);
-        if (
-          (await realpath(parent)) !==
-          path.join(await (realRoot ??= realpath(absRoot)), path.relative(absRoot, parent))
-        )
+        if (!(await reachedDirectly(full)))
           throw new ProviderError("NotFound", `object '${key}' is reached through a symlink`);
         const stats = await lstat(full);
         if (!stats.isFile()) throw new ProviderError("NotFound", `object '${key}' is not a regular file`);
@@ -75,6 +93,29 @@ export function createFileProvider(root: string): BucketProvider {
       // A read buffer the size of the file, not 64 KiB each: a million tiny files otherwise allocate 64 GB.
       const highWaterMark = Math.max(1, Math.min(size + 1, 64 * 1024));
       return createReadStream(full, { signal: options.signal, highWaterMark });
+    },
+    async stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+      requests.head++;
+      signal?.throwIfAborted();
+      const full = insideRoot(key);
+      // Only what the listing would show: a regular file, reached without a symlink, under its canonical key.
+      if (path.relative(absRoot, full).split(path.sep).join("/") !== key) return undefined;
+      try {
+        if (!(await reachedDirectly(full))) return undefined;
+        const stats = await lstat(full);
+        return stats.isFile()
+          ? { key, etag: fileEtag(stats), size: stats.size, lastModified: stats.mtime }
+          : undefined;
+      } catch (error) {
+        if (!isCode(error, "ENOENT") && !isCode(error, "ENOTDIR"))
+          throw new ProviderError("Transient", `cannot stat '${full}': ${String(error)}`, { cause: error });
+      }
+      try {
+        await lstat(absRoot);
+      } catch (error) {
+        throw new ProviderError("BucketNotFound", `directory '${absRoot}' does not exist`, { cause: error });
+      }
+      return undefined;
     },
     close(): void {},
   };

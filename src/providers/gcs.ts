@@ -30,7 +30,7 @@ type RequestOptions = ReturnType<Storage["interceptors"][number]["request"]>;
 export const GCS_PAGE_SIZE = 1000;
 
 /**
- * Builds a provider for one GCS bucket. No request is sent until list/get is called.
+ * Builds a provider for one GCS bucket. No request is sent until one of its methods is called.
  *
  * Authentication:
  * - no `endpoint`: the Secret's service-account key, or Application Default Credentials (workload identity,
@@ -111,6 +111,31 @@ export function createGcsProvider(config: GcsConnection, tuning: ProviderTuning)
         return await openStream(file, what, options.signal);
       } catch (error) {
         throw classify(error, what, "get");
+      }
+    },
+    async stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+      const what = `stat gs://${bucketName}/${key}`;
+      requests.head++;
+      try {
+        await abortable(authorize(), signal);
+        const file = bucket.file(key);
+        try {
+          await abortable(file.getMetadata(), signal);
+        } catch (error) {
+          if (httpStatus(error) !== 404) throw error;
+          // GCS answers 404 for a missing bucket too, told apart only by message text: a one-key listing says
+          // which (storage.objects.list, a permission the reader has; buckets.get may not be granted).
+          requests.head++;
+          await abortable(bucket.getFiles({ autoPaginate: false, maxResults: 1, prefix: key }), signal);
+          listed.delete(key);
+          return undefined;
+        }
+        const info = toInfo(file);
+        // A get after this stat downloads the generation it saw, as after a listing.
+        listed.set(info.key, { etag: info.etag, generation: info.versionId });
+        return info;
+      } catch (error) {
+        throw classify(error, what, "list");
       }
     },
     close(): void {

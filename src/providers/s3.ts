@@ -1,6 +1,13 @@
 // S3 and S3-compatible servers (MinIO, Ceph, R2, GCS interop) through the official AWS SDK.
 import type { Readable } from "node:stream";
-import { GetObjectCommand, S3Client, S3ServiceException, type S3ClientConfig } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  S3Client,
+  S3ServiceException,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import {
   markListedMd5Void,
@@ -21,7 +28,7 @@ import { describeNetworkError } from "../net/network-errors.js";
 
 export type S3Connection = Extract<ConnectionConfig, { kind: "s3" }>;
 
-/** Builds a provider for one S3 bucket. No request is sent until list/get is called. */
+/** Builds a provider for one S3 bucket. No request is sent until one of its methods is called. */
 export function createS3Provider(config: S3Connection, tuning: ProviderTuning): BucketProvider {
   const requests = { list: 0, get: 0, head: 0, put: 0, delete: 0 };
   const agents = buildAgents(config.transport, tuning.maxSockets);
@@ -83,6 +90,29 @@ export function createS3Provider(config: S3Connection, tuning: ProviderTuning): 
         throw classify(error, `get s3://${Bucket}/${key}`, endpointLabel);
       }
     },
+    async stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+      const what = `stat s3://${Bucket}/${key}`;
+      requests.head++;
+      try {
+        const out = await client.send(new HeadObjectCommand({ Bucket, Key: key }), { abortSignal: signal });
+        return toInfo({ Key: key, ETag: out.ETag, Size: out.ContentLength, LastModified: out.LastModified });
+      } catch (error) {
+        if (!isNotFound(error)) throw classify(error, what, endpointLabel);
+      }
+      // A HEAD answer has no body, so a 404 does not say whether the key or the bucket is missing: ask the bucket
+      // (HeadBucket needs s3:ListBucket, as the listing does).
+      requests.head++;
+      try {
+        await client.send(new HeadBucketCommand({ Bucket }), { abortSignal: signal });
+        return undefined;
+      } catch (error) {
+        if (isNotFound(error))
+          throw new ProviderError("BucketNotFound", `${what}: bucket does not exist (NotFound)`, {
+            cause: error,
+          });
+        throw classify(error, what, endpointLabel);
+      }
+    },
     close(): void {
       client.destroy();
     },
@@ -122,6 +152,10 @@ function toInfo(o: { Key?: string; ETag?: string; Size?: number; LastModified?: 
   const md5 = md5FromEtag(info.etag);
   if (md5 !== undefined) info.md5 = md5;
   return info;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404;
 }
 
 function isV2Unsupported(error: unknown): boolean {

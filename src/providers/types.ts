@@ -47,10 +47,15 @@ export interface BucketProvider {
   /** Streams one object's body. */
   get(key: string, options?: GetOptions): Promise<Readable>;
   /**
-   * One object's listing record (etag, size, md5) by a metadata request (S3 HEAD, GCS metadata GET, Azure
-   * getProperties), or undefined when the key does not exist. What an event-driven reconcile asks instead of a LIST.
+   * One object's listing record by a metadata request (S3 HEAD, GCS metadata GET, Azure getProperties, file
+   * lstat): the same key, etag, size, md5 and versionId `list` would yield for it, or undefined when the key does
+   * not exist (nor is listed: file:// symlinks and folders). What an event-driven reconcile asks instead of a LIST.
+   * (S3's lastModified is to the second: HEAD answers an HTTP date where a listing may give milliseconds.)
+   * Fails like list: BucketNotFound, Unauthorized, Transient. Where a 404 does not tell a missing key from a missing
+   * bucket (S3 HEAD, GCS) the missing case costs one more request (HeadBucket; a one-key GCS listing), counted in
+   * requests.head.
    */
-  stat?(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined>; // TODO(issue 10): required once every provider has it
+  stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined>;
   readonly requests: RequestCounts;
   close(): void;
 }

@@ -276,6 +276,9 @@ function listingOf(keys: readonly string[]): BucketProvider {
       requests.get++;
       return Promise.reject(new Error(`unexpected GET of ${key}`));
     },
+    stat(key: string): Promise<ObjectInfo | undefined> {
+      return Promise.reject(new Error(`unexpected stat of ${key}`));
+    },
     close(): void {},
   };
 }

@@ -38,6 +38,9 @@ function scriptedProvider(script: Record<string, Answer[]>): BucketProvider & { 
       if (answer instanceof Error) throw answer;
       return answer(options.signal);
     },
+    stat(): Promise<ObjectInfo | undefined> {
+      throw new Error("not stat'ed in these tests");
+    },
     close(): void {},
   };
 }
