@@ -40,7 +40,7 @@ export interface SourceScan extends ScanResult {
 /**
  * Scans the source: with `changes` and a usable stored scan, applies them (one stat per changed key that is under
  * the prefix and not ignored); otherwise, or when a change names a .sourceignore or listing key, there are more
- * than `maxChanges` keys, the provider has no stat, a stat fails, or a changed key is unsafe or makes a key
+ * than `maxChanges` keys, a stat fails, or a changed key is unsafe or makes a key
  * conflict, lists the prefix with scanBucket (which then reports the unsafe key or conflict as it always does).
  * Throws what scanBucket throws.
  */
@@ -143,15 +143,13 @@ async function statAll(
 ): Promise<Map<string, ObjectInfo | undefined>> {
   const out = new Map<string, ObjectInfo | undefined>();
   if (keys.length === 0) return out;
-  const stat = provider.stat?.bind(provider);
-  if (!stat) throw new Error("the provider has no stat");
   const limit = pLimit(STAT_CONCURRENCY);
   await Promise.all(
     keys.map((key) =>
       limit(async () => {
         signal?.throwIfAborted();
         try {
-          out.set(key, await stat(key, signal));
+          out.set(key, await provider.stat(key, signal));
         } catch (error) {
           limit.clearQueue(); // the scan lists instead: no more HEADs
           throw error;

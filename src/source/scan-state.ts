@@ -62,7 +62,7 @@ export async function writeScanState(file: string, scan: StoredScan): Promise<vo
     endianness: os.endianness(),
     settings: scan.settings,
     ignoreLayers: scan.ignoreLayers,
-    ignoreFiles: scan.ignoreFiles,
+    ignoreFiles: scan.ignoreFiles.map(({ key, etag }) => ({ key, etag })),
     count: scan.index.size,
     sections: sections.map((s) => s.length),
     crc32: checksum(sections),
