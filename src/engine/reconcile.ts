@@ -227,6 +227,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
         ? { file: deps.store.absolute(previous.path), index: previousIndex }
         : undefined;
     let built: ArchiveResult | undefined;
+    await forgetScan(cache, log); // a crash between the store and rememberScan must not leave the old base
     const artifact: Artifact = await deps.store.put(input.ref, revision, async (tmp) => {
       built = await writeTarGz(entries, tmp, { previous: reuse });
       return built;
