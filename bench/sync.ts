@@ -4,6 +4,8 @@
 //        --controller-rss A,B (the controller over --controller-reconciles N (20) reconciles of a Bucket of those
 //        datasets; "" skips)  --controller-node-options "deployment" (the Deployment's, the default) or NODE_OPTIONS
 //        --controller-cli FILE (another build, for before/after)  --data-dir DIR  --keys-node-options OPTS
+//        --only-events (per dataset only the rows polling vs event-driven one-changed needs: cold, one-changed,
+//        one-changed-event, in a fresh process each and in the warm process)
 // K200 and K1M (200,000 and 1,000,000 tiny files over file://) are written once under --data-dir and reused.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -26,6 +28,7 @@ import {
   type ControllerScaleResult,
 } from "./scale-controller.js";
 import type { ServerArgs, WorkerArgs, WorkerResult } from "./worker.js";
+import type { ObjectChange } from "../src/source/object-change.js";
 import { writeManyKeys } from "./keys.js";
 import { CONTROLLER_MEMORY_ENV } from "../src/install/manifests.js";
 import { formatControllerRss, runControllerRss, type ControllerRssResult } from "./controller-rss.js";
@@ -43,6 +46,7 @@ const { values: flags } = parseArgs({
     "scale-buckets": { type: "string", default: "1000" },
     "scale-runtimes": { type: "string", default: "standalone,controller" },
     "no-rclone": { type: "boolean", default: false },
+    "only-events": { type: "boolean", default: false },
     label: { type: "string", default: "" },
     out: { type: "string", default: path.join(repoRoot, "bench/results/latest.json") },
     "controller-rss": { type: "string", default: "" },
@@ -111,12 +115,18 @@ interface Row {
   /** bucketops-warm: the same reconciles in one long-lived process, as the controller and `run` do them. */
   /** raw: anonymous GETs (no signature to check on either side); raw-signed: the same loop with SigV4. */
   tool: "bucketops" | "bucketops-warm" | "rclone" | "raw" | "raw-signed";
-  scenario: "cold" | "no-change" | "one-changed" | "1%-changed";
+  /**
+   * one-changed: the change found by a full listing (polling at the interval); one-changed-event: the same change
+   * named by a bucket event (reconcile with changes = [the key]: the stored scan, one HEAD, one GET).
+   * one-changed-webhook (to come): upload → new artifact through MinIO's webhook notification, see benchDataset.
+   */
+  scenario: "cold" | "no-change" | "one-changed" | "one-changed-event" | "one-changed-webhook" | "1%-changed";
   wallS: number;
   cpuS: number;
   peakRssMiB: number;
   getRequests: number;
   listRequests: number;
+  headRequests: number;
   /** From MinIO's own metrics: GetObject, ListObjects(V1/V2), HeadObject requests during the run. */
   server: { get: number; list: number; head: number };
   objects: number;
@@ -171,8 +181,9 @@ class WarmWorker {
     });
   }
 
-  async reconcile(): Promise<WorkerResult> {
-    this.child.stdin.write("reconcile\n");
+  /** A full listing, or with `changes` the event-driven reconcile. */
+  async reconcile(changes?: ObjectChange[]): Promise<WorkerResult> {
+    this.child.stdin.write(changes ? `reconcile ${JSON.stringify(changes)}\n` : "reconcile\n");
     const line =
       this.lines.shift() ??
       (await new Promise<string>((resolve, reject) => {
@@ -190,13 +201,21 @@ class WarmWorker {
   }
 }
 
+/**
+ * MinIO serves its request metrics from a cache renewed at most every 10 s: waiting longer than that before each
+ * read (and reading nothing in between) makes both reads current, so a short run's few requests are counted.
+ */
+const METRICS_SETTLE_MS = 11_000;
+
 async function serverDelta<T>(
   minio: BenchMinio,
   run: () => Promise<T>,
+  settleMs = 200,
 ): Promise<{ result: T; server: Row["server"] }> {
+  if (settleMs >= METRICS_SETTLE_MS) await new Promise((r) => setTimeout(r, settleMs));
   const before = await minio.requestCounts();
   const result = await run();
-  await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, settleMs));
   const after = await minio.requestCounts();
   const d = (...apis: string[]): number =>
     apis.reduce((sum, api) => sum + (after.get(api) ?? 0) - (before.get(api) ?? 0), 0);
@@ -224,6 +243,7 @@ function row(
     peakRssMiB: r.peakRssMiB,
     getRequests: r.getRequests,
     listRequests: r.listRequests,
+    headRequests: r.headRequests ?? 0,
     server,
     objects: r.objects,
     bytes: r.bytes,
@@ -362,8 +382,17 @@ async function benchDataset(
     bucket: BUCKET,
     prefix: dataset.prefix,
   };
-  const bucketops = async (workDir: string): Promise<{ result: WorkerResult; server: Row["server"] }> =>
-    serverDelta(minio, () => worker({ ...server, mode: "bucketops", workDir }));
+  const bucketops = async (
+    workDir: string,
+    changes?: ObjectChange[],
+    settleMs?: number,
+  ): Promise<{ result: WorkerResult; server: Row["server"] }> =>
+    serverDelta(
+      minio,
+      () => worker({ ...server, mode: "bucketops", workDir, ...(changes ? { changes } : {}) }),
+      settleMs,
+    );
+  const all = !flags["only-events"];
 
   type Run = { result: WorkerResult; server: Row["server"] };
   const best = (runs: Run[]): Run => runs.reduce((a, b) => (b.result.wallMs < a.result.wallMs ? b : a));
@@ -395,24 +424,25 @@ async function benchDataset(
     for (const c of dataset.rawConcurrency) trials.push({ c, run: await rawRun(c, signed) });
     return trials.reduce((a, b) => (b.run.result.wallMs < a.run.result.wallMs ? b : a));
   };
-  const rawTrial = await fastest(false);
-  const signedTrial = await fastest(true);
-  const rawC = rawTrial.c;
-  const signedC = signedTrial.c;
+  const rawTrial = all ? await fastest(false) : undefined;
+  const signedTrial = all ? await fastest(true) : undefined;
+  const rawC = rawTrial?.c ?? 0;
+  const signedC = signedTrial?.c ?? 0;
 
   // Cold runs in interleaved rounds (bucketops, raw, raw signed, rclone), so that the server's drift over time
   // (MinIO's background work after an upload) falls on every tool alike; each tool's best of `repeat` counts.
   // The last bucketops cold run's state is kept for the next scenarios.
   let workDir = "";
   const colds: Run[] = [];
-  const raws: Run[] = [rawTrial.run];
-  const signeds: Run[] = [signedTrial.run];
+  const raws: Run[] = rawTrial ? [rawTrial.run] : [];
+  const signeds: Run[] = signedTrial ? [signedTrial.run] : [];
   const rclones: Run[] = [];
   for (let n = 0; n < repeat; n++) {
     if (workDir) await rm(workDir, { recursive: true, force: true });
     workDir = path.join(work, `${dataset.name}-bucketops-${n}`);
     colds.push(await bucketops(workDir));
     log(`${dataset.name}: bucketops cold ${(colds.at(-1)?.result.wallMs ?? 0).toFixed(0)} ms`);
+    if (!all) continue;
     raws.push(await rawRun(rawC, false));
     signeds.push(await rawRun(signedC, true));
     if (rcloneBin) {
@@ -422,56 +452,85 @@ async function benchDataset(
   }
   const cold = best(colds);
   rows.push(row(dataset, "bucketops", "cold", cold.result, cold.server));
-  const raw = best(raws);
-  rows.push(
-    row(
-      dataset,
-      "raw",
-      "cold",
-      raw.result,
-      raw.server,
-      `undici, ${rawC} connections (of ${dataset.rawConcurrency.join("/")})`,
-    ),
-  );
-  const signed = best(signeds);
-  rows.push(
-    row(
-      dataset,
-      "raw-signed",
-      "cold",
-      signed.result,
-      signed.server,
-      `undici + SigV4, ${signedC} connections (of ${dataset.rawConcurrency.join("/")})`,
-    ),
-  );
+  if (all) {
+    const raw = best(raws);
+    rows.push(
+      row(
+        dataset,
+        "raw",
+        "cold",
+        raw.result,
+        raw.server,
+        `undici, ${rawC} connections (of ${dataset.rawConcurrency.join("/")})`,
+      ),
+    );
+    const signed = best(signeds);
+    rows.push(
+      row(
+        dataset,
+        "raw-signed",
+        "cold",
+        signed.result,
+        signed.server,
+        `undici + SigV4, ${signedC} connections (of ${dataset.rawConcurrency.join("/")})`,
+      ),
+    );
+  }
   if (rclones.length > 0) {
     const r = best(rclones);
     rows.push(row(dataset, "rclone", "cold", r.result, r.server, rcloneNote));
   }
   const rcloneRun = async (scenario: Row["scenario"]): Promise<void> => {
-    if (!rcloneBin) return;
+    if (!rcloneBin || !all) return;
     const r = await rcloneOnce();
     rows.push(row(dataset, "rclone", scenario, r.result, r.server, rcloneNote));
   };
 
-  const noChange = await bucketops(workDir);
-  rows.push(row(dataset, "bucketops", "no-change", noChange.result, noChange.server));
-  await rcloneRun("no-change");
+  if (all) {
+    const noChange = await bucketops(workDir);
+    rows.push(row(dataset, "bucketops", "no-change", noChange.result, noChange.server));
+    await rcloneRun("no-change");
+  }
 
   await upload(minio, [[dataset.key(7), dataset.body(7, 1)]]);
-  const one = await bucketops(workDir);
-  rows.push(row(dataset, "bucketops", "one-changed", one.result, one.server));
+  // Polling vs event-driven: both with settled server metrics, so their few requests are counted by MinIO too.
+  const one = await bucketops(workDir, undefined, METRICS_SETTLE_MS);
+  rows.push(
+    row(dataset, "bucketops", "one-changed", one.result, one.server, "found by a full listing (polling)"),
+  );
   await rcloneRun("one-changed");
 
-  const step = 100;
-  const changed: [string, Buffer][] = [];
-  for (let i = 3; i < dataset.count; i += step) changed.push([dataset.key(i), dataset.body(i, 2)]);
-  await upload(minio, changed);
-  const pct = await bucketops(workDir);
+  // The same change named by a bucket event: applied to the stored scan of the reconcile before (a HEAD, no LIST).
+  await upload(minio, [[dataset.key(8), dataset.body(8, 1)]]);
+  const event = await bucketops(workDir, [{ key: dataset.key(8), deleted: false }], METRICS_SETTLE_MS);
   rows.push(
-    row(dataset, "bucketops", "1%-changed", pct.result, pct.server, `${changed.length} objects changed`),
+    row(
+      dataset,
+      "bucketops",
+      "one-changed-event",
+      event.result,
+      event.server,
+      `changes=[1 key], scan ${event.result.scan ?? "?"}`,
+    ),
   );
-  await rcloneRun("1%-changed");
+  log(
+    `${dataset.name}: bucketops one-changed polling ${one.result.wallMs.toFixed(0)} ms, event ${event.result.wallMs.toFixed(0)} ms`,
+  );
+  // Hook for the webhook latency row ("one-changed-webhook"): upload one object with MinIO's webhook notification
+  // pointing at a running bucketops (`run` or the controller), time from the PUT to the new artifact being served,
+  // and push it here with the server's request counts (serverDelta around the upload and the wait).
+
+  const changed: [string, Buffer][] = [];
+  if (all) {
+    const step = 100;
+    for (let i = 3; i < dataset.count; i += step) changed.push([dataset.key(i), dataset.body(i, 2)]);
+    await upload(minio, changed);
+    const pct = await bucketops(workDir);
+    rows.push(
+      row(dataset, "bucketops", "1%-changed", pct.result, pct.server, `${changed.length} objects changed`),
+    );
+    await rcloneRun("1%-changed");
+  }
 
   await rm(workDir, { recursive: true, force: true });
   await rm(rcloneDest, { recursive: true, force: true });
@@ -480,20 +539,34 @@ async function benchDataset(
   const warmDir = path.join(work, `${dataset.name}-warm`);
   const warm = new WarmWorker({ ...server, mode: "bucketops-warm", workDir: warmDir });
   try {
-    const step = async (scenario: Row["scenario"], note?: string): Promise<void> => {
-      const r = await serverDelta(minio, () => warm.reconcile());
+    const step = async (
+      scenario: Row["scenario"],
+      note?: string,
+      changes?: ObjectChange[],
+      settleMs?: number,
+    ): Promise<void> => {
+      const r = await serverDelta(minio, () => warm.reconcile(changes), settleMs);
       rows.push(row(dataset, "bucketops-warm", scenario, r.result, r.server, note));
       log(`${dataset.name}: bucketops (warm process) ${scenario} ${r.result.wallMs.toFixed(0)} ms`);
     };
     await step("cold");
-    await step("no-change");
+    if (all) await step("no-change");
     await upload(minio, [[dataset.key(7), dataset.body(7, 3)]]);
-    await step("one-changed");
-    await upload(
-      minio,
-      changed.map(([key], n) => [key, dataset.body(3 + n * 100, 4)]),
+    await step("one-changed", "found by a full listing (polling)", undefined, METRICS_SETTLE_MS);
+    await upload(minio, [[dataset.key(8), dataset.body(8, 3)]]);
+    await step(
+      "one-changed-event",
+      "changes=[1 key]",
+      [{ key: dataset.key(8), deleted: false }],
+      METRICS_SETTLE_MS,
     );
-    await step("1%-changed", `${changed.length} objects changed`);
+    if (all) {
+      await upload(
+        minio,
+        changed.map(([key], n) => [key, dataset.body(3 + n * 100, 4)]),
+      );
+      await step("1%-changed", `${changed.length} objects changed`);
+    }
   } finally {
     await warm.close();
     await rm(warmDir, { recursive: true, force: true });
@@ -545,6 +618,7 @@ function table(rows: Row[]): string {
     "peak RSS MiB",
     "GET",
     "LIST",
+    "HEAD",
     "MinIO GET/LIST/HEAD",
     "obj/s",
     "MB/s",
@@ -558,6 +632,7 @@ function table(rows: Row[]): string {
     r.peakRssMiB.toFixed(0),
     String(r.getRequests),
     String(r.listRequests),
+    String(r.headRequests),
     `${r.server.get}/${r.server.list}/${r.server.head}`,
     r.objectsPerS.toFixed(0),
     r.mbPerS.toFixed(1),
@@ -590,6 +665,11 @@ function ratios(rows: Row[]): Record<string, number> {
     const warmOne = find(d, "bucketops-warm", "one-changed");
     if (warmCold && warmOne)
       out[`${d} cold/one-changed speedup (warm process)`] = warmCold.wallS / warmOne.wallS;
+    const event = find(d, "bucketops", "one-changed-event");
+    if (one && event) out[`${d} one-changed polling/event`] = one.wallS / event.wallS;
+    const warmEvent = find(d, "bucketops-warm", "one-changed-event");
+    if (warmOne && warmEvent)
+      out[`${d} one-changed polling/event (warm process)`] = warmOne.wallS / warmEvent.wallS;
     if (warmCold && raw) out[`${d} cold bucketops-warm/raw`] = warmCold.wallS / raw.wallS;
   }
   return out;

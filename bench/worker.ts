@@ -12,6 +12,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { Pool } from "undici";
 import { initialStatus, type BucketStatus } from "../src/api/status.js";
 import { reconcile } from "../src/engine/reconcile.js";
+import type { ObjectChange } from "../src/source/object-change.js";
 import { ArtifactStore } from "../src/storage/artifact-store.js";
 
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -26,7 +27,8 @@ export interface ServerArgs {
 }
 
 export type WorkerArgs =
-  | (ServerArgs & { mode: "bucketops"; workDir: string; concurrency?: number })
+  /** `changes`: the keys bucket events named, as the event-driven reconcile gets them (none: a full listing). */
+  | (ServerArgs & { mode: "bucketops"; workDir: string; concurrency?: number; changes?: ObjectChange[] })
   /** One long-lived process, as a controller is: a reconcile per "reconcile" line on stdin, a result line each. */
   | (ServerArgs & { mode: "bucketops-warm"; workDir: string; concurrency?: number })
   /** `signed`: SigV4 on every GET (the SDK's signer), so the server checks each signature as it does for bucketops. */
@@ -42,6 +44,10 @@ export interface WorkerResult {
   bytes: number;
   listRequests: number;
   getRequests: number;
+  /** HEAD requests (the event-driven scan's stat of each changed key). */
+  headRequests?: number;
+  /** "incremental" or "full": how the reconcile scanned the source. */
+  scan?: string;
   outcome?: string;
   digest?: string;
   revision?: string;
@@ -79,6 +85,7 @@ function peakRssMiB(): number {
 
 async function runBucketops(
   args: Extract<WorkerArgs, { mode: "bucketops" | "bucketops-warm" | "bucketops-url" }>,
+  changes?: ObjectChange[],
 ): Promise<WorkerResult> {
   const statusFile = path.join(args.workDir, "status.json");
   let status: BucketStatus;
@@ -99,7 +106,7 @@ async function runBucketops(
   const cpu = process.cpuUsage();
   const stopSampling = sampleMemory();
   const result = await reconcile(
-    { ref: { namespace: "bench", name: "bucket" }, generation: 1, spec, status },
+    { ref: { namespace: "bench", name: "bucket" }, generation: 1, spec, status, changes },
     {
       store,
       readSecret: () =>
@@ -128,6 +135,8 @@ async function runBucketops(
     bytes: result.stats.bytesDownloaded,
     listRequests: result.stats.listRequests,
     getRequests: result.stats.getRequests,
+    headRequests: result.stats.headRequests,
+    scan: result.stats.scan,
     outcome: result.outcome,
     digest: result.status.artifact?.digest ?? "",
     revision: result.status.artifact?.revision ?? "",
@@ -222,19 +231,27 @@ async function runRaw(args: Extract<WorkerArgs, { mode: "raw" }>): Promise<Worke
   };
 }
 
-/** Reconciles on request until stdin ends; each step's peak RSS is its own (VmHWM reset before it). */
+/**
+ * Reconciles on request until stdin ends: "reconcile" (a full listing) or "reconcile <JSON changes>" (event-driven);
+ * each step's peak RSS is its own (VmHWM reset before it).
+ */
 async function runWarm(args: Extract<WorkerArgs, { mode: "bucketops-warm" }>): Promise<void> {
   for await (const line of createInterface({ input: process.stdin })) {
-    if (line.trim() !== "reconcile") continue;
+    const [command, changes] = line.trim().split(/ (.*)/s);
+    if (command !== "reconcile") continue;
     await writeFile("/proc/self/clear_refs", "5").catch(() => undefined); // Linux: resets VmHWM to the current RSS
-    process.stdout.write(`${JSON.stringify(await runBucketops(args))}\n`);
+    const given = changes ? (JSON.parse(changes) as ObjectChange[]) : undefined;
+    process.stdout.write(`${JSON.stringify(await runBucketops(args, given))}\n`);
   }
 }
 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? "{}") as WorkerArgs;
   if (args.mode === "bucketops-warm") return runWarm(args);
-  const result = args.mode === "raw" ? await runRaw(args) : await runBucketops(args);
+  const result =
+    args.mode === "raw"
+      ? await runRaw(args)
+      : await runBucketops(args, args.mode === "bucketops" ? args.changes : undefined);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

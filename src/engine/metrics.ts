@@ -81,6 +81,7 @@ export function createReconcileMetrics(registry: Registry): ReconcileMetrics {
       hits.inc(l, result.stats.cacheHits);
       requests.inc({ ...l, operation: "list" }, result.stats.listRequests);
       requests.inc({ ...l, operation: "get" }, result.stats.getRequests);
+      requests.inc({ ...l, operation: "head" }, result.stats.headRequests);
       outcomes.inc({ ...l, outcome: result.outcome });
       for (const type of CONDITION_TYPES) {
         const current = result.status.conditions.find((c) => c.type === type)?.status ?? "Deleted";
@@ -92,7 +93,7 @@ export function createReconcileMetrics(registry: Registry): ReconcileMetrics {
       for (const metric of [duration, suspended, fetched, bytes, hits]) metric.remove(l);
       for (const type of CONDITION_TYPES)
         for (const status of STATUSES) condition.remove({ ...l, type, status });
-      for (const operation of ["list", "get"]) requests.remove({ ...l, operation });
+      for (const operation of ["list", "get", "head"]) requests.remove({ ...l, operation });
     },
   };
 }

@@ -12,6 +12,7 @@ import type { StepContext } from "./steps/context.js";
 import { fetchStep } from "./steps/fetch.js";
 import { isUnchanged, publishStep, publishUnchanged, type Published } from "./steps/publish.js";
 import { scanStep } from "./steps/scan.js";
+import { forgetScan } from "./steps/scan-memory.js";
 import { specStep } from "./steps/spec.js";
 import { storageStep } from "./steps/storage.js";
 import { validateStep } from "./steps/validate.js";
@@ -72,6 +73,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
   } catch (error) {
     const { cache, scanned } = ctx.trail;
     if (error instanceof ArchiveSourceError && cache) await evictDamaged(cache, error, scanned, ctx.log);
+    if (cache) await forgetScan(cache, ctx.log); // the events this reconcile was given are spent: list next time
     const rerr = toReconcileError(error, ctx.trail.stage);
     return finish({ ...failure(ctx, base, rerr, ctx.trail.previous !== undefined), spec });
   } finally {
@@ -79,6 +81,7 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
     if (provider) {
       ctx.stats.listRequests = provider.requests.list;
       ctx.stats.getRequests = provider.requests.get;
+      ctx.stats.headRequests = provider.requests.head;
       provider.close();
     }
   }
@@ -132,6 +135,8 @@ function emptyStats(): ReconcileStats {
     bytesDownloaded: 0,
     listRequests: 0,
     getRequests: 0,
+    headRequests: 0,
+    scan: "full",
     durationMs: 0,
   };
 }

@@ -64,6 +64,10 @@ export interface ReconcileStats {
   bytesDownloaded: number;
   listRequests: number;
   getRequests: number;
+  /** HEAD (metadata) requests: the event-driven scan's stats of changed keys. */
+  headRequests: number;
+  /** How the source was scanned: "incremental" applied bucket events to the stored scan (no LIST); "full" listed. */
+  scan: "incremental" | "full";
   durationMs: number;
 }
 

@@ -17,6 +17,23 @@ export interface IndexDiff {
   removed: string[];
 }
 
+/** One column of strings as stored: the UTF-8 bytes of all, and where each ends. */
+export interface PackedPart {
+  bytes: Buffer<ArrayBuffer>;
+  ends: Uint32Array<ArrayBuffer>;
+}
+
+/** @internal An index's packed arrays (see ObjectIndex.packed): what source/scan-state writes and reads back. */
+export interface PackedIndex {
+  keys: PackedPart;
+  etags: PackedPart;
+  /** MD5s of entries whose kind is 2 (their own); "" for the others. */
+  md5s: PackedPart;
+  sizes: Float64Array<ArrayBuffer>;
+  /** 0: no MD5, 1: the etag is the MD5, 2: its own (in md5s). */
+  md5Kinds: Uint8Array<ArrayBuffer>;
+}
+
 /** Growable UTF-8 strings in one buffer: string i is bytes [ends[i-1], ends[i]). */
 class PackedStrings {
   bytes = Buffer.allocUnsafe(64 * 1024);
@@ -59,6 +76,22 @@ class PackedStrings {
     return this.bytes.toString("utf8", this.start(i), this.end(i));
   }
 
+  /** Takes over persisted strings: `count` of them, each end within the bytes and none before the one ahead. */
+  adopt(part: PackedPart, count: number, what: string): void {
+    if (part.ends.length !== count) throw new Error(`packed index: ${what} of another length`);
+    let last = 0;
+    for (const end of part.ends) {
+      if (end < last || end > part.bytes.length)
+        throw new Error(`packed index: ${what} offsets out of range`);
+      last = end;
+    }
+    if (last !== part.bytes.length) throw new Error(`packed index: ${what} bytes of another length`);
+    this.bytes = part.bytes;
+    this.ends = part.ends;
+    this.length = count;
+    this.used = last;
+  }
+
   /** Drops the spare capacity, so a finished index holds only its bytes. */
   trim(): void {
     if (this.bytes.length > this.used) this.bytes = Buffer.from(this.bytes.subarray(0, this.used));
@@ -87,6 +120,11 @@ export class ObjectIndexBuilder {
   /** @internal MD5s of kind MD5_OWN; "" for the others. */ readonly md5s = new PackedStrings();
   /** @internal */ sizes = new Float64Array(1024);
   /** @internal */ md5Kinds = new Uint8Array(1024);
+  /**
+   * @internal Set by code that adds keys in UTF-8 byte order by construction (a merge of sorted lists, a stored
+   * index read back after its checksum): the index then skips its order check, a compare a key.
+   */
+  inOrder = false;
 
   /** Entries added so far. */
   get length(): number {
@@ -129,8 +167,8 @@ export class ObjectIndex implements Iterable<IndexEntry> {
   private readonly keys: PackedStrings;
   private readonly etags: PackedStrings;
   private readonly md5s: PackedStrings;
-  private readonly sizes: Float64Array;
-  private readonly md5Kinds: Uint8Array;
+  private readonly sizes: Float64Array<ArrayBuffer>;
+  private readonly md5Kinds: Uint8Array<ArrayBuffer>;
   private cachedEntries: readonly IndexEntry[] | undefined;
 
   /** From entries in any order, or from a builder (which must not be used afterwards). */
@@ -141,7 +179,7 @@ export class ObjectIndex implements Iterable<IndexEntry> {
       builder = new ObjectIndexBuilder();
       for (const e of source) builder.add(e.key, e.etag, e.size, e.md5);
     }
-    const order = sortedOrder(builder.keys);
+    const order = builder.inOrder ? undefined : sortedOrder(builder.keys);
     if (order === undefined) {
       this.keys = builder.keys;
       this.etags = builder.etags;
@@ -277,8 +315,8 @@ export class ObjectIndex implements Iterable<IndexEntry> {
     return this.md5Kinds[i] as number;
   }
 
-  /** Position of the (first) entry with these key bytes, or -1. */
-  private find(key: Buffer): number {
+  /** Position of the first entry whose key bytes are not below `key` (size when there is none). */
+  lowerBound(key: Buffer): number {
     let lo = 0;
     let hi = this.size;
     while (lo < hi) {
@@ -287,6 +325,52 @@ export class ObjectIndex implements Iterable<IndexEntry> {
       if (c < 0) lo = mid + 1;
       else hi = mid;
     }
+    return lo;
+  }
+
+  /** Whether entry `i`'s key is exactly these bytes. */
+  keyEquals(i: number, key: Buffer): boolean {
+    return this.keys.bytes.compare(key, 0, key.length, this.keys.start(i), this.keys.end(i)) === 0;
+  }
+
+  /** @internal The packed arrays themselves (no copy), for persisting the index (source/scan-state). */
+  packed(): PackedIndex {
+    const part = (s: PackedStrings): PackedPart => ({
+      bytes: s.bytes.subarray(0, s.used),
+      ends: s.ends.subarray(0, s.length),
+    });
+    return {
+      keys: part(this.keys),
+      etags: part(this.etags),
+      md5s: part(this.md5s),
+      sizes: this.sizes,
+      md5Kinds: this.md5Kinds,
+    };
+  }
+
+  /**
+   * @internal An index from the arrays `packed()` gave (taken over, not copied). Throws when they do not fit
+   * together (lengths, offsets, MD5 kinds). The keys must be in order, as `packed()` gave them: not checked.
+   */
+  static fromPacked(parts: PackedIndex): ObjectIndex {
+    const n = parts.sizes.length;
+    const builder = new ObjectIndexBuilder();
+    builder.keys.adopt(parts.keys, n, "keys");
+    builder.etags.adopt(parts.etags, n, "etags");
+    builder.md5s.adopt(parts.md5s, n, "md5s");
+    if (parts.md5Kinds.length !== n) throw new Error("packed index: md5 kinds of another length");
+    for (const kind of parts.md5Kinds) {
+      if (kind > MD5_OWN) throw new Error(`packed index: unknown md5 kind ${kind}`);
+    }
+    builder.sizes = parts.sizes;
+    builder.md5Kinds = parts.md5Kinds;
+    builder.inOrder = true;
+    return new ObjectIndex(builder);
+  }
+
+  /** Position of the (first) entry with these key bytes, or -1. */
+  private find(key: Buffer): number {
+    const lo = this.lowerBound(key);
     if (lo < this.size) {
       const start = this.keys.start(lo);
       const end = this.keys.end(lo);

@@ -31,6 +31,8 @@ export interface ScanResult {
   control: ObjectInfo[];
   /** Whether the ignore rules (.sourceignore files, spec.ignore) exclude a key. */
   isIgnored: (key: string) => boolean;
+  /** The ignore rules applied, in order (the .sourceignore files' contents, then spec.ignore). */
+  ignoreLayers: IgnoreLayer[];
 }
 
 /**
@@ -102,6 +104,7 @@ export async function scanBucket(
     ignoreFiles,
     control,
     isIgnored,
+    ignoreLayers: layers,
   };
 }
 

@@ -15,6 +15,7 @@ import type { ContentCache } from "../../source/content-cache.js";
 import type { ObjectIndex } from "../../source/object-index.js";
 import type { StepContext } from "./context.js";
 import type { Fetched } from "./fetch.js";
+import { forgetScan, rememberScan } from "./scan-memory.js";
 
 export interface Archived extends Fetched {
   artifact: Artifact;
@@ -49,6 +50,7 @@ export async function archiveStep(ctx: StepContext, state: Fetched): Promise<Arc
       ? { file: deps.store.absolute(previous.path), index: previousIndex }
       : undefined;
   let built: ArchiveResult | undefined;
+  await forgetScan(cache, ctx.log); // a crash between the store and rememberScan must not leave the old base
   const artifact: Artifact = await deps.store.put(input.ref, revision, async (tmp) => {
     built = await writeTarGz(entries, tmp, { previous: reuse });
     return built;
@@ -59,6 +61,7 @@ export async function archiveStep(ctx: StepContext, state: Fetched): Promise<Arc
   const indexObject = state.gate?.index;
   const alsoKept = indexObject ? [{ key: indexObject.key, etag: indexObject.etag }] : [];
   await cache.prune(keptObjects(index, [...state.scan.ignoreFiles, ...alsoKept]));
+  await rememberScan(cache, state.spec, state.scan, ctx.log); // the raw scan, before the gate: what events apply to
   return built ? { ...state, artifact, built } : { ...state, artifact };
 }
 

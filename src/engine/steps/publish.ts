@@ -5,6 +5,7 @@ import type { ReconcileResult } from "../types.js";
 import type { Archived } from "./archive.js";
 import type { StepContext } from "./context.js";
 import { recordPublished } from "./gate.js";
+import { rememberScan } from "./scan-memory.js";
 import type { Scanned } from "./scan.js";
 
 /** The result without stats (added by the caller), for a state whose artifact is stored. */
@@ -33,6 +34,7 @@ export async function publishUnchanged(
 ): Promise<Published> {
   const artifact = ctx.trail.previous as Artifact; // isUnchanged checked it
   await recordPublished(state.gate);
+  await rememberScan(state.cache, state.spec, state.scan, ctx.log);
   ctx.log.debug({ revision: state.revision }, "no change");
   return {
     outcome: "unchanged",

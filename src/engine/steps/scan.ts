@@ -1,10 +1,13 @@
 // Step: list the prefix into the index of what the Bucket publishes, and check it against the limits.
 import { checkLimits, effectiveLimits } from "../../source/limits.js";
 import type { ObjectIndex } from "../../source/object-index.js";
-import { scanBucket, type ScanResult } from "../../source/scan.js";
+import { indexObjectKey } from "../../publish/index-object.js";
+import { scanSource } from "../../source/incremental-scan.js";
+import type { ScanResult } from "../../source/scan.js";
 import type { StepContext } from "./context.js";
 import type { Connected } from "./connect.js";
 import { controlFolder, type GateInfo } from "../gate/gate-info.js";
+import { scanOptions } from "./scan-memory.js";
 
 export interface Scanned extends Connected {
   scan: ScanResult;
@@ -16,15 +19,25 @@ export interface Scanned extends Connected {
   gate?: GateInfo;
 }
 
-/** Lists and filters the prefix. Throws ProviderError, UnsafeKeyError, KeyConflictError or LimitExceededError. */
+/**
+ * Lists and filters the prefix, or, when bucket events named the changes (input.changes) and the last published
+ * scan is stored, applies them to it with a stat per key (see source/incremental-scan: whatever it cannot apply
+ * exactly, it lists). Throws ProviderError, UnsafeKeyError, KeyConflictError or LimitExceededError.
+ */
 export async function scanStep(ctx: StepContext, source: Connected): Promise<Scanned> {
   const { spec, provider, cache, signal } = source;
-  const scan = await scanBucket(provider, cache, {
-    prefix: spec.prefix,
-    ignore: spec.ignore,
+  const changes = ctx.input.changes;
+  const scan = await scanSource(provider, cache, {
+    ...scanOptions(spec),
     signal,
+    changes,
+    listingKeys: [indexObjectKey(spec.prefix)], // one event for a push's index stands for the whole push
     controlFolder: controlFolder(spec), // the index object's folder: never published
   });
+  ctx.stats.scan = scan.mode;
+  if (scan.fallback !== undefined)
+    ctx.log.info({ scan: scan.mode, reason: scan.fallback }, "events not applied: listed");
+  else if (changes) ctx.log.debug({ scan: scan.mode, changes: changes.length }, "scanned");
   return indexed(ctx, source, scan, scan.index);
 }
 
