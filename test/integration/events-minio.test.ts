@@ -2,6 +2,7 @@
 // scan with one HEAD each, no LIST, and the result is always what a full listing gives. Requests are counted on the
 // wire (every HTTP request this process sends), not by the provider's own counters alone.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import dc from "node:diagnostics_channel";
 import type { ClientRequest } from "node:http";
 import path from "node:path";
@@ -15,6 +16,8 @@ import { DEFAULT_TUNING, reconcile, type ReconcileResult } from "../../src/engin
 import { createProvider } from "../../src/providers/index.js";
 import { ContentCache } from "../../src/source/content-cache.js";
 import type { ObjectChange } from "../../src/source/object-change.js";
+import { controlFolder } from "../../src/engine/gate/gate-info.js";
+import { serializeIndex } from "../../src/publish/index-object.js";
 import { scanBucket } from "../../src/source/scan.js";
 import { readScanState, scanStatePath } from "../../src/source/scan-state.js";
 import { artifactFiles, assertReady, brief } from "../support/engine-assert.js";
@@ -110,7 +113,11 @@ async function freshListing(
   const provider = await createProvider(connection, DEFAULT_TUNING);
   try {
     const cache = new ContentCache(await tempDir(t, "fresh-cache"));
-    return await scanBucket(provider, cache, { prefix: normalized.prefix, ignore: normalized.ignore });
+    return await scanBucket(provider, cache, {
+      prefix: normalized.prefix,
+      ignore: normalized.ignore,
+      controlFolder: controlFolder(normalized), // as the engine lists: the push index is never published
+    });
   } finally {
     provider.close();
   }
@@ -294,7 +301,19 @@ test("fallbacks on MinIO: an event for .sourceignore or for the index object lis
   assert.equal(afterIgnore.revision, (await freshListing(t, spec)).index.revision());
 
   await putObject(bucket, "apps/c.yaml", "c\n");
-  await putObject(bucket, "apps/.bucketops/index.json", "{}\n");
+  // A push's index, written last: it names the files of the push (c.yaml is new), so the gate publishes them.
+  const file = (text: string): { sha256: string; size: number } => ({
+    sha256: createHash("sha256").update(text).digest("hex"),
+    size: Buffer.byteLength(text),
+  });
+  const index = serializeIndex({
+    apiVersion: "bucketops.io/v1",
+    kind: "BucketIndex",
+    createdAt: new Date().toISOString(),
+    tool: "bucketops/test",
+    files: { "a.yaml": file("a\n"), "c.yaml": file("c\n") },
+  });
+  await putObject(bucket, "apps/.bucketops/index.json", index.toString("utf8"));
   const indexEvent = await onTheWire(() =>
     sync(env, spec, ignoreEvent.result.status, [put("apps/.bucketops/index.json")]),
   );
