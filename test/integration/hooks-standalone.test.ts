@@ -144,7 +144,12 @@ before(async () => {
     ["infra/i.yaml", "i: 1\n"],
   ]);
   await minio.putObjects("hooks-burst", [["k0.yaml", "k: 0\n"]]);
-  await minio.putObjects("hooks-e2e", [["app.yaml", "version: 1\n"]]);
+  // 10,000 objects beside the one that changes: the event-driven reconcile must not list them.
+  const filler = Array.from({ length: E2E_FILLER }, (_, i): [string, string] => [
+    `filler/f${String(i).padStart(5, "0")}.yaml`,
+    `n: ${i}\n`,
+  ]);
+  await minio.putObjects("hooks-e2e", [["app.yaml", "version: 1\n"], ...filler]);
   await gcs.createBucket("hooks-gcs");
   await gcs.putObjects("hooks-gcs", [["g.yaml", "g: 1\n"]]);
   await azurite.createContainer("hooks-azure");
@@ -270,7 +275,9 @@ test("10 signed generic POSTs within 50 ms give one reconcile carrying the 10 ke
   assert.deepEqual(runs[0]?.keys.sort(), bodies.map((_, i) => `k${i}.yaml`).sort());
 });
 
-test("MinIO's webhook target (auth_token) publishes an uploaded change within 2 s while the interval is 1h", async (t) => {
+const E2E_FILLER = 10_000;
+
+test("MinIO's webhook target (auth_token) publishes each uploaded change within 2 s while the interval is 1h; beside 10,000 objects each event-driven reconcile sends 0 LIST and exactly 1 GET", async (t) => {
   await minio.client.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: "hooks-e2e",
@@ -314,6 +321,12 @@ test("MinIO's webhook target (auth_token) publishes an uploaded change within 2 
     `provider requests of the 3 event-driven reconciles: ${requestsAfter.list - requestsBefore.list} LIST, ${requestsAfter.get - requestsBefore.get} GET`,
   );
   assert.ok(Math.max(...latencies) < 2000, `latencies ${latencies.join(", ")} ms`);
+  assert.equal(
+    requestsAfter.list - requestsBefore.list,
+    0,
+    "no LIST: the events were applied to the stored index",
+  );
+  assert.equal(requestsAfter.get - requestsBefore.get, 3, "one GET per changed object");
   assert.match((await view("e2e")).nextReconcileAt ?? "", /./, "the hourly full listing stays scheduled");
 });
 
