@@ -1,16 +1,22 @@
-// The consistency gate and verification on a real MinIO: states uploaded as `push` will (objects first, the index
-// object last, deletions after it); only complete, matching (and, with spec.verify, signed) states are published.
+// The consistency gate and verification on a real MinIO: states published with bucketops' push (objects first, the
+// index object last, deletions after it); only complete, matching (and, with spec.verify, signed) states are published.
 import assert from "node:assert/strict";
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { after, before, test, type TestContext } from "node:test";
-import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import pLimit from "p-limit";
+import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { pino } from "pino";
 import { findCondition, type Artifact, type BucketStatus } from "../../src/api/status.js";
 import type { ReconcileResult } from "../../src/engine/reconcile.js";
+import { normalizeSpec } from "../../src/api/normalize.js";
+import { resolveConnection } from "../../src/credentials/resolve.js";
+import { DEFAULT_TUNING } from "../../src/engine/reconcile.js";
+import { createProvider } from "../../src/providers/index.js";
 import { serializeIndex, type IndexObject } from "../../src/publish/index-object.js";
+import { push } from "../../src/publish/push.js";
 import { signIndex } from "../../src/publish/signature.js";
 import { createArtifactServer } from "../../src/storage/http-server.js";
 import { artifactFiles, assertReady, brief } from "../support/engine-assert.js";
@@ -107,22 +113,47 @@ async function listKeys(bucket: string): Promise<{ key: string; etag: string }[]
   return out;
 }
 
-/** Uploads a state as push does: objects, then the index, then deletes the keys the state no longer has. */
+/**
+ * Publishes a state with bucketops' own push (src/publish/push.ts) from a temp folder: changed objects, then the
+ * index, then (prune) the deletions of the keys the state no longer has.
+ */
 async function pushState(
   bucket: string,
   files: Record<string, string>,
   options: { sign?: KeyObject; parallel?: number } = {},
 ): Promise<void> {
-  const limit = pLimit(options.parallel ?? 32);
-  await Promise.all(Object.entries(files).map(([p, body]) => limit(() => put(bucket, PREFIX + p, body))));
-  await put(bucket, INDEX_KEY, serializeIndex(indexOf(files, options.sign)));
-  const stale = (await listKeys(bucket))
-    .map((o) => o.key)
-    .filter((k) => k !== INDEX_KEY && !Object.hasOwn(files, k.slice(PREFIX.length)));
-  if (stale.length > 0) {
-    await minio.client.send(
-      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: stale.map((Key) => ({ Key })) } }),
-    );
+  const dir = await mkdtemp(path.join(os.tmpdir(), "gate-push-"));
+  const spec = normalizeSpec({
+    bucketName: bucket,
+    endpoint: minio.endpoint,
+    insecure: true,
+    prefix: PREFIX,
+    interval: "10m",
+    secretRef: { name: "creds" },
+  });
+  const secret = { accesskey: minio.accessKey, secretkey: minio.secretKey };
+  const provider = await createProvider(
+    await resolveConnection(spec, "default", () => Promise.resolve(secret)),
+    DEFAULT_TUNING,
+  );
+  try {
+    for (const [p, body] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(dir, p)), { recursive: true });
+      await writeFile(path.join(dir, p), body);
+    }
+    await push({
+      dir,
+      provider,
+      writer: provider,
+      prefix: PREFIX,
+      prune: true,
+      tool: "bucketops-test",
+      concurrency: options.parallel ?? 32,
+      ...(options.sign ? { signingKey: options.sign } : {}),
+    });
+  } finally {
+    provider.close();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -271,7 +302,9 @@ test("spec.verify: signed by an untrusted key, or unsigned → SourceVerified=Fa
     ["untrusted key", stranger.privateKey],
     ["no signature", undefined],
   ] as const) {
-    await pushState(f.bucket, STATE_B, sign ? { sign } : {});
+    // The unsigned push changes a file too: push leaves an index that already describes the folder as it is.
+    const state = sign ? STATE_B : { ...STATE_B, "unsigned.yaml": "u: 1\n" };
+    await pushState(f.bucket, state, sign ? { sign } : {});
     const result = await f.sync();
     const verified = findCondition(result.status, "SourceVerified");
     assert.equal(verified?.status, "False", label);
