@@ -7,9 +7,9 @@ export interface BenchMinio extends MinioServer {
   requestCounts(): Promise<Map<string, number>>;
 }
 
-/** Starts MinIO on 127.0.0.1 with a fresh data dir; fails when the binary is missing. */
-export async function startBenchMinio(): Promise<BenchMinio> {
-  const minio = await startMinio({ env: { MINIO_PROMETHEUS_AUTH_TYPE: "public" } });
+/** Starts MinIO on 127.0.0.1 with a fresh data dir (and `env`, e.g. a webhook target); fails when the binary is missing. */
+export async function startBenchMinio(env: Record<string, string> = {}): Promise<BenchMinio> {
+  const minio = await startMinio({ env: { MINIO_PROMETHEUS_AUTH_TYPE: "public", ...env } });
   return {
     ...minio,
     async requestCounts(): Promise<Map<string, number>> {

@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { startBenchMinio, type BenchMinio } from "./minio.js";
+import { benchWebhook, webhookTarget, type WebhookRound, type WebhookTarget } from "./webhook.js";
 import { formatScale, parseScaleRuntimes, runScale, type ScaleResult } from "./scale.js";
 import {
   formatControllerScale,
@@ -118,7 +119,7 @@ interface Row {
   /**
    * one-changed: the change found by a full listing (polling at the interval); one-changed-event: the same change
    * named by a bucket event (reconcile with changes = [the key]: the stored scan, one HEAD, one GET).
-   * one-changed-webhook (to come): upload → new artifact through MinIO's webhook notification, see benchDataset.
+   * one-changed-webhook: upload → new artifact through MinIO's webhook notification to a running `bucketops run`.
    */
   scenario: "cold" | "no-change" | "one-changed" | "one-changed-event" | "one-changed-webhook" | "1%-changed";
   wallS: number;
@@ -366,11 +367,61 @@ async function uploadDataset(minio: BenchMinio, dataset: Dataset): Promise<void>
   log(`${dataset.name}: uploaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+/** The one-changed-webhook row: the median of 3 rounds, with the server's requests per round. */
+async function webhookRow(
+  minio: BenchMinio,
+  dataset: Dataset,
+  target: WebhookTarget,
+  work: string,
+): Promise<Row> {
+  const ROUNDS = 3;
+  const r = await serverDelta(
+    minio,
+    () =>
+      benchWebhook({
+        minio,
+        target,
+        bucket: BUCKET,
+        prefix: dataset.prefix,
+        work: path.join(work, `${dataset.name}-webhook`),
+        rounds: ROUNDS,
+        change: (round) => upload(minio, [[dataset.key(9), dataset.body(9, 10 + round)]]),
+        log,
+      }),
+    METRICS_SETTLE_MS,
+  );
+  const latencies = r.result.map((x) => x.latencyMs).sort((a, b) => a - b);
+  const median = latencies[Math.floor(latencies.length / 2)] ?? NaN;
+  const sum = (f: (x: WebhookRound) => number): number => r.result.reduce((n, x) => n + f(x), 0);
+  log(`${dataset.name}: webhook upload → artifact ${latencies.join(", ")} ms`);
+  // The server counts cover the cold sync of the `run` server too: only the per-round client counts are shown.
+  const perRound = (n: number): number => Math.round((n / ROUNDS) * 10) / 10;
+  const worker: WorkerResult = {
+    wallMs: median,
+    cpuMs: 0,
+    peakRssMiB: 0,
+    objects: 1,
+    bytes: dataset.size,
+    listRequests: perRound(sum((x) => x.list)),
+    getRequests: perRound(sum((x) => x.get)),
+    headRequests: perRound(sum((x) => x.head)),
+  };
+  return row(
+    dataset,
+    "bucketops",
+    "one-changed-webhook",
+    worker,
+    { get: NaN, list: NaN, head: NaN },
+    `upload → new artifact through MinIO's webhook to \`bucketops run\` (interval 1h; 200 ms debounce included), median of ${latencies.join("/")} ms; requests per round, ${r.result.map((x) => x.scan).join("/")} scan; CPU/RSS not sampled`,
+  );
+}
+
 async function benchDataset(
   minio: BenchMinio,
   dataset: Dataset,
   work: string,
   rcloneBin: string | undefined,
+  webhook?: WebhookTarget,
 ): Promise<Row[]> {
   const rows: Row[] = [];
   await uploadDataset(minio, dataset);
@@ -516,9 +567,8 @@ async function benchDataset(
   log(
     `${dataset.name}: bucketops one-changed polling ${one.result.wallMs.toFixed(0)} ms, event ${event.result.wallMs.toFixed(0)} ms`,
   );
-  // Hook for the webhook latency row ("one-changed-webhook"): upload one object with MinIO's webhook notification
-  // pointing at a running bucketops (`run` or the controller), time from the PUT to the new artifact being served,
-  // and push it here with the server's request counts (serverDelta around the upload and the wait).
+  // The same change announced by MinIO's webhook to a running `bucketops run` (interval 1h): upload → artifact.
+  if (webhook) rows.push(await webhookRow(minio, dataset, webhook, work));
 
   const changed: [string, Buffer][] = [];
   if (all) {
@@ -686,7 +736,13 @@ function controllerNodeEnv(): { nodeOptions: string; env: Record<string, string>
 /** The runs against MinIO: the A/B datasets' rows, then the controller RSS runs. */
 async function minioRuns(
   minio: BenchMinio,
-  sel: { minioNames: string[]; rssNames: string[]; work: string; rcloneBin: string | undefined },
+  sel: {
+    minioNames: string[];
+    rssNames: string[];
+    work: string;
+    rcloneBin: string | undefined;
+    webhook?: WebhookTarget;
+  },
   rows: Row[],
   controllerRss: ControllerRssResult[],
 ): Promise<void> {
@@ -712,7 +768,7 @@ async function minioRuns(
   for (const name of minioNames) {
     const dataset = DATASETS[name];
     if (!dataset) throw new Error(`unknown dataset ${name}`);
-    rows.push(...(await benchDataset(minio, dataset, work, rcloneBin)));
+    rows.push(...(await benchDataset(minio, dataset, work, rcloneBin, sel.webhook)));
   }
   for (const name of rssNames) {
     const dataset = DATASETS[name];
@@ -755,9 +811,10 @@ async function main(): Promise<void> {
   const controllerRss: ControllerRssResult[] = [];
   for (const name of names.filter((n) => n in KEY_DATASETS)) rows.push(...(await benchKeys(name, work)));
   if (minioNames.length > 0 || rssNames.length > 0) {
-    const minio = await startBenchMinio();
+    const webhook = await webhookTarget();
+    const minio = await startBenchMinio(webhook.env);
     try {
-      await minioRuns(minio, { minioNames, rssNames, work, rcloneBin }, rows, controllerRss);
+      await minioRuns(minio, { minioNames, rssNames, work, rcloneBin, webhook }, rows, controllerRss);
     } finally {
       await minio.stop();
     }
