@@ -127,11 +127,14 @@ describe("S3 (MinIO) versions", () => {
     }
   });
 
-  test("listVersions on a never-versioned bucket throws NotVersioned after one request, and list still works", async () => {
+  test("listVersions on a never-versioned bucket throws NotVersioned after one request, and list still works; on a missing bucket BucketNotFound", async () => {
     await minio.createBucket("plain");
     await minio.putObjects("plain", [["a.yaml", "a\n"]]);
     const p = await provider("plain");
+    const missing = await provider("missing");
     try {
+      await expectKind(collect(missing.listVersions("")), "BucketNotFound");
+      await expectKind(missing.versioning(), "BucketNotFound");
       await expectKind(collect(p.listVersions("")), "NotVersioned");
       assert.equal(p.requests.list, 1);
       assert.deepEqual(
@@ -140,6 +143,7 @@ describe("S3 (MinIO) versions", () => {
       );
     } finally {
       p.close();
+      missing.close();
     }
   });
 
@@ -251,13 +255,15 @@ describe("GCS (fake-gcs-server) versions", () => {
     await gcs.stop();
   });
 
-  test("versioning() is enabled for a bucket created with versioning and disabled for one without; listVersions on the latter throws NotVersioned", async () => {
+  test("versioning() is enabled for a bucket created with versioning and disabled for one without; listVersions on the latter throws NotVersioned, on a missing bucket BucketNotFound", async () => {
     await createVersioned("g-state");
     await gcs.createBucket("g-plain");
     await gcs.putObjects("g-plain", [["a.yaml", "a\n"]]);
     const versioned = await provider("g-state");
     const plain = await provider("g-plain");
+    const missing = await provider("g-missing");
     try {
+      await expectKind(collect(missing.listVersions("")), "BucketNotFound");
       assert.equal(await versioned.versioning(), "enabled");
       assert.equal(await plain.versioning(), "disabled");
       await expectKind(collect(plain.listVersions("")), "NotVersioned");
@@ -265,6 +271,7 @@ describe("GCS (fake-gcs-server) versions", () => {
     } finally {
       versioned.close();
       plain.close();
+      missing.close();
     }
   });
 
