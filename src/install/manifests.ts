@@ -9,6 +9,8 @@ export interface InstallOptions {
   image: string;
   /** Only Buckets with these labels (sharding); undefined = all. */
   watchLabelSelector?: string;
+  /** Bucket-event hooks to enable, as `--hook-secret` takes them: `<kind>=<namespace>/<secret>`. */
+  hookSecrets?: readonly string[];
 }
 
 export const DEFAULT_INSTALL: InstallOptions = {
@@ -102,6 +104,7 @@ function deployment(options: InstallOptions): Record<string, unknown> {
     "--leader-election-namespace=$(RUNTIME_NAMESPACE)",
     "--log-level=info",
     ...(options.watchLabelSelector ? [`--watch-label-selector=${options.watchLabelSelector}`] : []),
+    ...(options.hookSecrets ?? []).map((ref) => `--hook-secret=${ref}`),
   ];
   const probe = (path: string): Record<string, unknown> => ({
     httpGet: { path, port: "http" },

@@ -123,3 +123,36 @@ test("bucketops install --export is accepted by the API server (server-side dry 
   assert.equal(noExport.code, 2);
   assert.match(noExport.stderr, /pass --export/);
 });
+
+test("bucket-event hooks: the chart's hookSecrets and install --hook-secret pass the same --hook-secret flags; a malformed one is refused with exit 2", async () => {
+  const refs = ["s3=flux-system/bucket-hooks", "generic=flux-system/ci-hook"];
+  const { stdout } = await run(
+    HELM_BIN,
+    [
+      "template",
+      "bucketops",
+      "deploy/chart/bucketops",
+      "-n",
+      "flux-system",
+      "--set",
+      `hookSecrets={${refs.join(",")}}`,
+    ],
+    { cwd: repoRoot },
+  );
+  const deployment = (text: string): Obj | undefined =>
+    parseAllDocuments(text)
+      .map((d) => d.toJS() as Obj)
+      .find((o) => o?.kind === "Deployment");
+  const fromChart = containerArgs(deployment(stdout)).filter((a) => a.startsWith("--hook-secret"));
+  const exported = await runCli(["install", "--export", ...refs.flatMap((r) => ["--hook-secret", r])]);
+  assert.equal(exported.code, 0, exported.stderr);
+  const fromInstall = containerArgs(deployment(exported.stdout)).filter((a) => a.startsWith("--hook-secret"));
+  assert.deepEqual(
+    fromChart,
+    refs.map((r) => `--hook-secret=${r}`),
+  );
+  assert.deepEqual(fromInstall, fromChart);
+  const bad = await runCli(["install", "--export", "--hook-secret", "github=ns/x"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /hook kind "github" is unknown/);
+});
