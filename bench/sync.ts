@@ -412,7 +412,7 @@ async function webhookRow(
     "one-changed-webhook",
     worker,
     { get: NaN, list: NaN, head: NaN },
-    `upload → new artifact through MinIO's webhook to \`bucketops run\` (interval 1h; 200 ms debounce included), median of ${latencies.join("/")} ms; requests per round, ${r.result.map((x) => x.scan).join("/")} scan; CPU/RSS not sampled`,
+    `upload → new artifact through MinIO's webhook to \`bucketops run\` (interval 1h; 200 ms debounce included), median of ${latencies.join("/")} ms (reconciles ${r.result.map((x) => x.reconcileMs).join("/")} ms); requests per round, ${r.result.map((x) => x.scan).join("/")} scan; CPU/RSS not sampled`,
   );
 }
 

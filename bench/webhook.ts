@@ -157,7 +157,9 @@ stringData: ${JSON.stringify({ token: TOKEN })}
         head: stats?.headRequests ?? NaN,
         scan: stats?.scan ?? "?",
       });
-      options.log(`webhook round ${round}: ${latencyMs} ms upload → artifact (${stats?.scan ?? "?"} scan)`);
+      options.log(
+        `webhook round ${round}: ${latencyMs} ms upload → artifact (${stats?.scan ?? "?"} scan; the reconcile took ${stats?.durationMs ?? "?"} ms)`,
+      );
     }
   } finally {
     await notify(false).catch(() => undefined);

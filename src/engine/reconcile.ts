@@ -141,8 +141,10 @@ function emptyStats(): ReconcileStats {
   };
 }
 
+/** The failure's event: an upload still in progress is news, not a fault (it becomes one after the grace). */
 function warning(error: ReconcileError): EngineEvent {
-  return { type: "Warning", reason: error.reason, message: error.message };
+  const type = error.reason === Reason.WaitingForConsistentUpload ? "Normal" : "Warning";
+  return { type, reason: error.reason, message: error.message };
 }
 
 function echoRequestedAt(

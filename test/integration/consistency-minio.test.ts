@@ -233,7 +233,7 @@ test("consistency: strict blocks publishing while a listed key is not in the ind
   assert.equal(result.status.artifact, undefined);
 });
 
-test("an indexed key missing: WaitingForConsistentUpload naming it and the count, the previous artifact served byte-identical, retries in seconds with backoff", async (t) => {
+test("an indexed key missing: WaitingForConsistentUpload naming it and the count (a Normal event, not a Warning), the previous artifact served byte-identical, retries in seconds with backoff", async (t) => {
   const f = await fixture(t);
   await pushState(f.bucket, STATE_A);
   const first = assertReady(await f.sync());
@@ -246,6 +246,11 @@ test("an indexed key missing: WaitingForConsistentUpload naming it and the count
     const result = await f.sync();
     assertWaiting(result, "2 indexed objects are not listed", `first '${PREFIX}extra.yaml' and 1 more`);
     assert.deepEqual(result.status.artifact, first, "status keeps the previous artifact");
+    assert.deepEqual(
+      result.events.map((e) => [e.type, e.reason]),
+      [["Normal", "WaitingForConsistentUpload"]],
+      "an upload in progress is reported, not warned about",
+    );
     delays.push(result.retryAfterMs ?? -1);
   }
   assert.deepEqual(delays, [1000, 2000, 4000]);
@@ -255,7 +260,7 @@ test("an indexed key missing: WaitingForConsistentUpload naming it and the count
   assert.deepEqual(await published(f.env, done), { ...STATE_B, "extra.yaml": "x\n" });
 });
 
-test("a tampered object (overwritten after the index, same size): waiting while young, DigestMismatch naming the file after the upload grace; no new artifact", async (t) => {
+test("a tampered object (overwritten after the index, same size): waiting while young, DigestMismatch (a Warning event) naming the file after the upload grace; no new artifact", async (t) => {
   const f = await fixture(t);
   await pushState(f.bucket, STATE_A);
   const first = assertReady(await f.sync());
@@ -269,6 +274,10 @@ test("a tampered object (overwritten after the index, same size): waiting while 
   assert.ok(ready.message.includes(`'${PREFIX}app/svc.yaml'`), ready.message);
   assert.deepEqual(old.status.artifact, first);
   assert.equal(old.retryAfterMs, undefined, "a failure, retried at the runtime's backoff");
+  assert.deepEqual(
+    old.events.map((e) => [e.type, e.reason]),
+    [["Warning", "DigestMismatch"]],
+  );
 });
 
 test("spec.verify: a valid signature → SourceVerified=True with the keyId; rotation: the second of two Secret keys verifies", async (t) => {
