@@ -394,7 +394,7 @@ async function webhookRow(
   const median = latencies[Math.floor(latencies.length / 2)] ?? NaN;
   const sum = (f: (x: WebhookRound) => number): number => r.result.reduce((n, x) => n + f(x), 0);
   log(`${dataset.name}: webhook upload → artifact ${latencies.join(", ")} ms`);
-  // The server counts cover the cold sync of the `run` server too: only the per-round client counts are shown.
+  // MinIO's counts would include the `run` server's cold sync: only its own per-round counts are shown (n/a).
   const perRound = (n: number): number => Math.round((n / ROUNDS) * 10) / 10;
   const worker: WorkerResult = {
     wallMs: median,
@@ -683,7 +683,7 @@ function table(rows: Row[]): string {
     String(r.getRequests),
     String(r.listRequests),
     String(r.headRequests),
-    `${r.server.get}/${r.server.list}/${r.server.head}`,
+    Number.isNaN(r.server.get) ? "n/a" : `${r.server.get}/${r.server.list}/${r.server.head}`,
     r.objectsPerS.toFixed(0),
     r.mbPerS.toFixed(1),
   ]);
