@@ -375,21 +375,18 @@ async function webhookRow(
   work: string,
 ): Promise<Row> {
   const ROUNDS = 3;
-  const r = await serverDelta(
-    minio,
-    () =>
-      benchWebhook({
-        minio,
-        target,
-        bucket: BUCKET,
-        prefix: dataset.prefix,
-        work: path.join(work, `${dataset.name}-webhook`),
-        rounds: ROUNDS,
-        change: (round) => upload(minio, [[dataset.key(9), dataset.body(9, 10 + round)]]),
-        log,
-      }),
-    METRICS_SETTLE_MS,
-  );
+  const r = {
+    result: await benchWebhook({
+      minio,
+      target,
+      bucket: BUCKET,
+      prefix: dataset.prefix,
+      work: path.join(work, `${dataset.name}-webhook`),
+      rounds: ROUNDS,
+      change: (round) => upload(minio, [[dataset.key(9), dataset.body(9, 10 + round)]]),
+      log,
+    }),
+  };
   const latencies = r.result.map((x) => x.latencyMs).sort((a, b) => a - b);
   const median = latencies[Math.floor(latencies.length / 2)] ?? NaN;
   const sum = (f: (x: WebhookRound) => number): number => r.result.reduce((n, x) => n + f(x), 0);
