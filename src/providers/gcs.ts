@@ -21,7 +21,9 @@ import {
   type BucketWriter,
   type GetOptions,
   type ObjectInfo,
+  type ObjectVersion,
   type ProviderTuning,
+  type VersioningState,
 } from "./types.js";
 
 export type GcsConnection = Extract<ConnectionConfig, { kind: "gcs" }>;
@@ -154,6 +156,13 @@ export function createGcsProvider(
       } catch (error) {
         throw classify(error, what, "list");
       }
+    },
+    // Interim (issue 11): versions of this provider are being built.
+    versioning(): Promise<VersioningState> {
+      return Promise.reject(new ProviderError("Invalid", "versioning: not implemented yet"));
+    },
+    listVersions(): AsyncIterable<ObjectVersion> {
+      throw new ProviderError("Invalid", "listVersions: not implemented yet");
     },
     close(): void {
       agents?.httpAgent.destroy();
