@@ -11,6 +11,7 @@ import {
 } from "@google-cloud/storage";
 import type { ConnectionConfig } from "../credentials/resolve.js";
 import { buildAgents, type Agents } from "../net/agents.js";
+import { gcsGeneration, listGcsVersions } from "./gcs-versions.js";
 import { createGcsWriter, type SeenObject } from "./gcs-write.js";
 import { endpointUrl } from "./s3.js";
 import {
@@ -24,6 +25,7 @@ import {
   type ObjectVersion,
   type ProviderTuning,
   type VersioningState,
+  notVersioned,
 } from "./types.js";
 
 export type GcsConnection = Extract<ConnectionConfig, { kind: "gcs" }>;
@@ -72,6 +74,24 @@ export function createGcsProvider(
     return authorized;
   };
 
+  // Bucket metadata (storage.buckets.get): GCS has no suspended state, versioning is on or off.
+  const versioningOf = async (what: string, signal: AbortSignal | undefined): Promise<VersioningState> => {
+    requests.list++;
+    try {
+      await abortable(authorize(), signal);
+      const [metadata] = await abortable(bucket.getMetadata(), signal);
+      return metadata.versioning?.enabled === true ? "enabled" : "disabled";
+    } catch (error) {
+      const status = httpStatus(error);
+      // objects.list/get (roles/storage.objectViewer) do not include it: say which permission is missing.
+      throw classify(
+        error,
+        status === 403 ? `${what} (bucket metadata needs storage.buckets.get)` : what,
+        "list",
+      );
+    }
+  };
+
   const provider: BucketProvider & BucketWriter = {
     requests,
     ...createGcsWriter({
@@ -113,6 +133,11 @@ export function createGcsProvider(
       const what = `get gs://${bucketName}/${key}`;
       try {
         await abortable(authorize(), options.signal);
+        if (options.versionId !== undefined) {
+          // A generation's bytes never change: the generation alone pins them (the etag condition is moot).
+          const generation = gcsGeneration(options.versionId, what);
+          return await openStream(bucket.file(key, { generation }), what, options.signal);
+        }
         const file = bucket.file(key);
         const seen = listed.get(key);
         if (seen?.generation !== undefined && (options.etag === undefined || options.etag === seen.etag)) {
@@ -157,12 +182,25 @@ export function createGcsProvider(
         throw classify(error, what, "list");
       }
     },
-    // Interim (issue 11): versions of this provider are being built.
-    versioning(): Promise<VersioningState> {
-      return Promise.reject(new ProviderError("Invalid", "versioning: not implemented yet"));
+    async versioning(signal?: AbortSignal): Promise<VersioningState> {
+      return versioningOf(`versioning gs://${bucketName}`, signal);
     },
-    listVersions(): AsyncIterable<ObjectVersion> {
-      throw new ProviderError("Invalid", "listVersions: not implemented yet");
+    async *listVersions(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectVersion> {
+      const what = `list versions gs://${bucketName}/${prefix}`;
+      if ((await versioningOf(what, signal)) === "disabled")
+        throw notVersioned(what, "the bucket's versioning.enabled is not true");
+      try {
+        yield* listGcsVersions(bucket, {
+          prefix,
+          signal,
+          requests,
+          pageSize: GCS_PAGE_SIZE,
+          toInfo,
+          abortable,
+        });
+      } catch (error) {
+        throw classify(error, what, "list");
+      }
     },
     close(): void {
       agents?.httpAgent.destroy();
