@@ -30,7 +30,9 @@ import {
   type BucketWriter,
   type GetOptions,
   type ObjectInfo,
+  type ObjectVersion,
   type ProviderTuning,
+  type VersioningState,
 } from "./types.js";
 
 export type AzureConnection = Extract<ConnectionConfig, { kind: "azure" }>;
@@ -145,6 +147,13 @@ export function createAzureProvider(
         if (error instanceof RestError && storageCode(error) === "BlobNotFound") return undefined;
         throw classify(error, `stat ${where}/${key}`, endpoint);
       }
+    },
+    // Interim (issue 11): versions of this provider are being built.
+    versioning(): Promise<VersioningState> {
+      return Promise.reject(new ProviderError("Invalid", "versioning: not implemented yet"));
+    },
+    listVersions(): AsyncIterable<ObjectVersion> {
+      throw new ProviderError("Invalid", "listVersions: not implemented yet");
     },
     close(): void {
       httpAgent.destroy();

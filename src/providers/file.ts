@@ -11,6 +11,9 @@ import {
   type BucketWriter,
   type GetOptions,
   type ObjectInfo,
+  type ObjectVersion,
+  type VersioningState,
+  notVersioned,
 } from "./types.js";
 
 /**
@@ -102,6 +105,18 @@ export function createFileProvider(root: string): BucketProvider & BucketWriter 
       }
       await bucket.assertExists();
       return undefined;
+    },
+    versioning(signal?: AbortSignal): Promise<VersioningState> {
+      signal?.throwIfAborted();
+      return Promise.resolve("disabled");
+    },
+    listVersions(prefix: string): AsyncIterable<ObjectVersion> {
+      // A folder keeps no history: fail on the first next(), as a listing of a versioned-off bucket does.
+      return {
+        [Symbol.asyncIterator]: () => ({
+          next: () => Promise.reject(notVersioned(`list versions ${absRoot}/${prefix}`, "a local folder")),
+        }),
+      };
     },
     close(): void {},
   };

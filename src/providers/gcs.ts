@@ -11,6 +11,7 @@ import {
 } from "@google-cloud/storage";
 import type { ConnectionConfig } from "../credentials/resolve.js";
 import { buildAgents, type Agents } from "../net/agents.js";
+import { gcsGeneration, listGcsVersions } from "./gcs-versions.js";
 import { createGcsWriter, type SeenObject } from "./gcs-write.js";
 import { endpointUrl } from "./s3.js";
 import {
@@ -21,7 +22,10 @@ import {
   type BucketWriter,
   type GetOptions,
   type ObjectInfo,
+  type ObjectVersion,
   type ProviderTuning,
+  type VersioningState,
+  notVersioned,
 } from "./types.js";
 
 export type GcsConnection = Extract<ConnectionConfig, { kind: "gcs" }>;
@@ -70,6 +74,18 @@ export function createGcsProvider(
     return authorized;
   };
 
+  // Bucket metadata (storage.buckets.get): GCS has no suspended state, versioning is on or off.
+  const versioningOf = async (what: string, signal: AbortSignal | undefined): Promise<VersioningState> => {
+    requests.list++;
+    try {
+      await abortable(authorize(), signal);
+      const [metadata] = await abortable(bucket.getMetadata(), signal);
+      return metadata.versioning?.enabled === true ? "enabled" : "disabled";
+    } catch (error) {
+      throw classify(error, what, "list");
+    }
+  };
+
   const provider: BucketProvider & BucketWriter = {
     requests,
     ...createGcsWriter({
@@ -111,6 +127,11 @@ export function createGcsProvider(
       const what = `get gs://${bucketName}/${key}`;
       try {
         await abortable(authorize(), options.signal);
+        if (options.versionId !== undefined) {
+          // A generation's bytes never change: the generation alone pins them (the etag condition is moot).
+          const generation = gcsGeneration(options.versionId, what);
+          return await openStream(bucket.file(key, { generation }), what, options.signal);
+        }
         const file = bucket.file(key);
         const seen = listed.get(key);
         if (seen?.generation !== undefined && (options.etag === undefined || options.etag === seen.etag)) {
@@ -151,6 +172,26 @@ export function createGcsProvider(
         // A get after this stat downloads the generation it saw, as after a listing.
         listed.set(info.key, { etag: info.etag, generation: info.versionId });
         return info;
+      } catch (error) {
+        throw classify(error, what, "list");
+      }
+    },
+    async versioning(signal?: AbortSignal): Promise<VersioningState> {
+      return versioningOf(`versioning gs://${bucketName}`, signal);
+    },
+    async *listVersions(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectVersion> {
+      const what = `list versions gs://${bucketName}/${prefix}`;
+      if ((await versioningOf(what, signal)) === "disabled")
+        throw notVersioned(what, "the bucket's versioning.enabled is not true");
+      try {
+        yield* listGcsVersions(bucket, {
+          prefix,
+          signal,
+          requests,
+          pageSize: GCS_PAGE_SIZE,
+          toInfo,
+          abortable,
+        });
       } catch (error) {
         throw classify(error, what, "list");
       }

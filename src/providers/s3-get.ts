@@ -26,10 +26,16 @@ export interface FastGetOptions {
   requestTimeoutMs: number;
 }
 
-export type FastGet = (key: string, etag: string | undefined, signal?: AbortSignal) => Promise<Readable>;
+export type FastGet = (
+  key: string,
+  etag: string | undefined,
+  signal?: AbortSignal,
+  versionId?: string,
+) => Promise<Readable>;
 
 /**
- * A path-style GetObject: `If-Match` on the listed etag, the body streamed as it arrives. Failures are thrown as
+ * A path-style GetObject: `If-Match` on the listed etag, `?versionId=` (signed) for a past version, the body
+ * streamed as it arrives. Failures are thrown as
  * S3ServiceException (name from the XML error code, HTTP status in $metadata) or the network error itself, so the
  * provider classifies them exactly as SDK errors.
  */
@@ -46,8 +52,10 @@ export function createFastGet(options: FastGetOptions): FastGet {
     applyChecksum: false,
   });
 
-  return async (key, etag, signal) => {
-    const path = `${basePath}/${encodeS3(options.bucket)}/${key.split("/").map(encodeS3).join("/")}`;
+  return async (key, etag, signal, versionId) => {
+    const objectPath = `${basePath}/${encodeS3(options.bucket)}/${key.split("/").map(encodeS3).join("/")}`;
+    const query: Record<string, string> = versionId === undefined ? {} : { versionId };
+    const path = versionId === undefined ? objectPath : `${objectPath}?versionId=${encodeS3(versionId)}`;
     const headers: Record<string, string> = { host: base.host, "x-amz-content-sha256": EMPTY_SHA256 };
     if (etag !== undefined) headers["if-match"] = `"${etag}"`;
     const signed = await signer.sign({
@@ -55,9 +63,9 @@ export function createFastGet(options: FastGetOptions): FastGet {
       protocol: base.protocol,
       hostname: base.hostname,
       port: base.port === "" ? undefined : Number(base.port),
-      path,
+      path: objectPath,
       headers,
-      query: {},
+      query,
     });
     signal?.throwIfAborted();
     const response = await new Promise<IncomingMessage>((resolve, reject) => {

@@ -19,13 +19,17 @@ import {
   type BucketWriter,
   type GetOptions,
   type ObjectInfo,
+  type ObjectVersion,
   type ProviderTuning,
+  type VersioningState,
+  notVersioned,
 } from "./types.js";
 import type { ConnectionConfig } from "../credentials/resolve.js";
 import { CredentialsError } from "../credentials/secret.js";
 import { buildAgents, type Agents } from "../net/agents.js";
 import { createFastGet, etagIsNotMd5 } from "./s3-get.js";
 import { listObjectsV1, listObjectsV2 } from "./s3-list.js";
+import { listObjectVersions, s3Versioning } from "./s3-versions.js";
 import { createS3Writer } from "./s3-write.js";
 import { describeNetworkError } from "../net/network-errors.js";
 
@@ -95,11 +99,12 @@ export function createS3Provider(
     async get(key: string, options: GetOptions = {}): Promise<Readable> {
       requests.get++;
       try {
-        if (fastGet) return await fastGet(key, options.etag, options.signal);
+        if (fastGet) return await fastGet(key, options.etag, options.signal, options.versionId);
         const out = await client.send(
           new GetObjectCommand({
             Bucket,
             Key: key,
+            VersionId: options.versionId,
             IfMatch: options.etag === undefined ? undefined : `"${options.etag}"`,
           }),
           { abortSignal: options.signal },
@@ -132,6 +137,23 @@ export function createS3Provider(
           throw new ProviderError("BucketNotFound", `${what}: bucket does not exist (NotFound)`, {
             cause: error,
           });
+        throw classify(error, what, endpointLabel);
+      }
+    },
+    async versioning(signal?: AbortSignal): Promise<VersioningState> {
+      try {
+        return await s3Versioning(client, Bucket, requests, signal);
+      } catch (error) {
+        throw classify(error, `versioning s3://${Bucket}`, endpointLabel);
+      }
+    },
+    async *listVersions(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectVersion> {
+      const what = `list versions s3://${Bucket}/${prefix}`;
+      try {
+        if ((await s3Versioning(client, Bucket, requests, signal)) === "disabled")
+          throw notVersioned(what, "GetBucketVersioning has no Status");
+        yield* listObjectVersions(client, { bucket: Bucket, prefix, signal, requests });
+      } catch (error) {
         throw classify(error, what, endpointLabel);
       }
     },

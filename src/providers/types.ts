@@ -77,15 +77,21 @@ export interface BucketProvider {
    */
   stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined>;
   /**
-   * The bucket's versioning state (S3 GetBucketVersioning, GCS bucket metadata, Azure: whether listings carry
-   * version ids); file:// is "disabled". TODO(issue 11): required once every provider has it.
+   * The bucket's versioning state: S3 GetBucketVersioning (Enabled, Suspended, no Status = "disabled"); GCS bucket
+   * metadata `versioning.enabled` ("enabled", else "disabled": GCS has no suspended state); Azure, where
+   * versioning is an account setting the data plane does not show per container, "enabled" when the first page
+   * of a versioned listing carries version ids, else "disabled" (an empty container is "disabled"); file://
+   * "disabled". Counted in requests.list. Fails like list.
    */
-  versioning?(signal?: AbortSignal): Promise<VersioningState>;
+  versioning(signal?: AbortSignal): Promise<VersioningState>;
   /**
-   * Every version and delete marker under `prefix`, paginated, in key order and newest first within a key.
-   * Throws ProviderError "NotVersioned" when the bucket has never kept versions. TODO(issue 11): required.
+   * Every version and delete marker under `prefix`, paginated, keys ascending (as list orders them) and newest
+   * first within a key; see ObjectVersion for how the state of the prefix at a time T follows from the entries.
+   * Asks versioning() first and throws ProviderError "NotVersioned" when it is "disabled" (S3: never enabled; GCS:
+   * not enabled now; Azure: no version ids; file:// always), before yielding anything: a bucket without history
+   * is never silently listed as its latest state. Pages are counted in requests.list; fails otherwise like list.
    */
-  listVersions?(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectVersion>;
+  listVersions(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectVersion>;
   readonly requests: RequestCounts;
   close(): void;
 }
@@ -148,6 +154,14 @@ export class ProviderError extends Error {
     super(message, options);
     this.kind = kind;
   }
+}
+
+/** The NotVersioned error of listVersions on a bucket that keeps no versions; `why` says what was seen. */
+export function notVersioned(what: string, why: string): ProviderError {
+  return new ProviderError(
+    "NotVersioned",
+    `${what}: the bucket keeps no versions (${why}); enable versioning`,
+  );
 }
 
 /** Removes the quotes S3 and Azure put around etags so every provider indexes the same form. */

@@ -12,7 +12,12 @@ import tar from "tar-stream";
 import { findCondition } from "../../src/api/status.js";
 import { extractTarGz } from "../../src/artifact/extract.js";
 import type { SecretData } from "../../src/credentials/secret.js";
-import type { BucketProvider, ObjectInfo } from "../../src/providers/types.js";
+import type {
+  BucketProvider,
+  ObjectInfo,
+  ObjectVersion,
+  VersioningState,
+} from "../../src/providers/types.js";
 import { ContentCache } from "../../src/source/content-cache.js";
 import { assertSafeKey, UnsafeKeyError } from "../../src/source/safe-key.js";
 import { scanBucket } from "../../src/source/scan.js";
@@ -278,6 +283,12 @@ function listingOf(keys: readonly string[]): BucketProvider {
     },
     stat(key: string): Promise<ObjectInfo | undefined> {
       return Promise.reject(new Error(`unexpected stat of ${key}`));
+    },
+    versioning(): Promise<VersioningState> {
+      return Promise.reject(new Error("unexpected versioning request"));
+    },
+    listVersions(): AsyncIterable<ObjectVersion> {
+      throw new Error("unexpected version listing");
     },
     close(): void {},
   };

@@ -3,7 +3,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { ProviderError, type BucketProvider, type ObjectInfo } from "../../src/providers/types.js";
+import {
+  ProviderError,
+  type BucketProvider,
+  type ObjectInfo,
+  type ObjectVersion,
+  type VersioningState,
+} from "../../src/providers/types.js";
 import { ContentCache } from "../../src/source/content-cache.js";
 import { fetchIndex } from "../../src/source/fetch.js";
 import { ObjectIndex } from "../../src/source/object-index.js";
@@ -40,6 +46,12 @@ function scriptedProvider(script: Record<string, Answer[]>): BucketProvider & { 
     },
     stat(): Promise<ObjectInfo | undefined> {
       throw new Error("not stat'ed in these tests");
+    },
+    versioning(): Promise<VersioningState> {
+      throw new Error("versioning is not asked in these tests");
+    },
+    listVersions(): AsyncIterable<ObjectVersion> {
+      throw new Error("versions are not listed in these tests");
     },
     close(): void {},
   };
