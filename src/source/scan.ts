@@ -2,10 +2,9 @@
 import type { BucketProvider, ObjectInfo } from "../providers/types.js";
 import { BodyCheck } from "./body-check.js";
 import type { ContentCache } from "./content-cache.js";
-import { buildIgnoreFilter, type IgnoreLayer } from "./ignore-rules.js";
-import { assertNoKeyConflicts } from "./key-set.js";
+import type { IgnoreLayer } from "./ignore-rules.js";
 import { ObjectIndex, ObjectIndexBuilder } from "./object-index.js";
-import { assertSafeKey } from "./safe-key.js";
+import { filterListing } from "./scan-filter.js";
 
 export const SOURCE_IGNORE = ".sourceignore";
 
@@ -77,26 +76,7 @@ export async function scanBucket(
   }
   if (options.ignore) layers.push({ patterns: options.ignore, base: "" });
 
-  // Ignored positions are marked first; the index is copied without them only when there are any.
-  const filter = buildIgnoreFilter(layers);
-  const isIgnored = (key: string): boolean => layers.length > 0 && filter(key);
-  const ignored = new Uint8Array(listed.size);
-  let ignoredCount = 0;
-  for (let i = 0; i < listed.size; i++) {
-    const key = listed.keyAt(i);
-    if (isIgnored(key)) {
-      ignored[i] = 1;
-      ignoredCount++;
-    } else assertSafeKey(key);
-  }
-  let index = listed;
-  if (ignoredCount > 0) {
-    const kept = new ObjectIndexBuilder();
-    for (let i = 0; i < listed.size; i++) if (!ignored[i]) kept.addFrom(listed, i);
-    index = new ObjectIndex(kept);
-  }
-  // Iterated without building the index's entry array (an object per key).
-  assertNoKeyConflicts({ entries: index, get: (key) => index.get(key) });
+  const { index, isIgnored } = filterListing(listed, layers);
   return {
     index,
     listed: listed.size,
