@@ -74,7 +74,12 @@ export async function patchAsOf(
   const api = kc.makeApiClient(CustomObjectsApi);
   try {
     return (await api.patchNamespacedCustomObject(
-      { ...bucketApi, namespace: target.namespace, name: target.name, body: { spec: { asOf: asOf ?? null } } },
+      {
+        ...bucketApi,
+        namespace: target.namespace,
+        name: target.name,
+        body: { spec: { asOf: asOf ?? null } },
+      },
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     )) as BucketResource;
   } catch (error) {

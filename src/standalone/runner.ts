@@ -81,6 +81,11 @@ export interface RunnerBucket {
   baseDir: string;
   /** The folder's Secrets. */
   readSecret: (namespace: string, name: string) => Promise<SecretData | undefined>;
+  /**
+   * A content cache folder for reading past versions (history, diff): its own, not the reconcile's, which a
+   * reconcile prunes; removed with the Bucket.
+   */
+  cacheDir: string;
 }
 
 export class StandaloneRunner {
@@ -209,6 +214,7 @@ export class StandaloneRunner {
       spec: entry.object.spec,
       baseDir: path.dirname(entry.file),
       readSecret: (ns, secretName) => Promise.resolve(this.secrets.get(`${ns}/${secretName}`)),
+      cacheDir: this.historyCacheDir(namespace, name),
     };
   }
 
@@ -324,6 +330,7 @@ export class StandaloneRunner {
     await this.states.remove(namespace, name);
     this.options.metrics?.forget({ namespace, name });
     await rm(path.join(this.cacheRoot(), namespace, name), { recursive: true, force: true });
+    await rm(this.historyCacheDir(namespace, name), { recursive: true, force: true });
     this.options.logger.info({ bucket: key }, "Bucket removed from the folder; its artifacts were deleted");
   }
 
@@ -420,6 +427,10 @@ export class StandaloneRunner {
 
   private cacheRoot(): string {
     return path.join(this.options.storageRoot, "cache");
+  }
+
+  private historyCacheDir(namespace: string, name: string): string {
+    return path.join(this.options.storageRoot, "history-cache", namespace, name);
   }
 
   private view(entry: Entry): BucketView {
