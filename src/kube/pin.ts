@@ -30,11 +30,16 @@ export class ClusterBucketError extends Error {
   }
 }
 
-/** Loads the kubeconfig and selects the context. Throws ClusterBucketError for an unknown context. */
+/** Loads the kubeconfig and selects the context. Throws ClusterBucketError for an unreadable file or unknown context. */
 export function loadCluster(target: Pick<ClusterTarget, "kubeconfig" | "context">): KubeConfig {
   const kc = new KubeConfig();
-  if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
-  else kc.loadFromDefault();
+  try {
+    if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ClusterBucketError(`cannot load the kubeconfig: ${why}`, false, { cause: error });
+  }
   if (target.context !== undefined) {
     if (!kc.getContexts().some((c) => c.name === target.context))
       throw new ClusterBucketError(`no context ${target.context} in the kubeconfig`, false);
@@ -64,7 +69,8 @@ export async function readClusterBucket(
 /**
  * Sets (a time) or removes (undefined) spec.asOf of a Bucket object with a JSON merge patch, leaving the rest of
  * its spec as it is; the controller sees a new generation and reconciles. Resolves with the patched object.
- * Throws ClusterBucketError (notFound for a missing Bucket).
+ * Throws ClusterBucketError (notFound for a missing Bucket; also when the stored object lacks the asOf set, as
+ * a CRD without the field prunes it).
  */
 export async function patchAsOf(
   kc: KubeConfig,
@@ -72,8 +78,9 @@ export async function patchAsOf(
   asOf: string | undefined,
 ): Promise<BucketResource> {
   const api = kc.makeApiClient(CustomObjectsApi);
+  let patched: BucketResource;
   try {
-    return (await api.patchNamespacedCustomObject(
+    patched = (await api.patchNamespacedCustomObject(
       {
         ...bucketApi,
         namespace: target.namespace,
@@ -85,6 +92,14 @@ export async function patchAsOf(
   } catch (error) {
     throw apiError(error, target, "patch");
   }
+  // A CRD without the field prunes it silently: say so rather than report a pin that is not there.
+  const stored = (patched.spec as { asOf?: unknown } | undefined)?.asOf;
+  if (asOf !== undefined && stored !== asOf)
+    throw new ClusterBucketError(
+      `the cluster dropped spec.asOf of Bucket ${target.namespace}/${target.name}: its Bucket CRD predates pinning; upgrade it (bucketops install)`,
+      false,
+    );
+  return patched;
 }
 
 function apiError(error: unknown, target: ClusterTarget, verb: string): ClusterBucketError {
