@@ -38,6 +38,10 @@ export interface BucketSpec {
   settleMs?: number;
   /** spec.verify: the index must be signed by a key of this Secret; implies an index is required. */
   verify?: { provider: "ed25519"; secretRef: SecretRef };
+  /** spec.asOf as an ISO instant (UTC, milliseconds): publish the prefix as it was then (engine/steps/scan-pinned). */
+  asOf?: string;
+  /** spec.versions: object key → version id, pinned over the latest state (or asOf's). */
+  versions?: Record<string, string>;
 }
 
 export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number];
@@ -105,7 +109,17 @@ export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): Bu
     consistency: input.consistency,
     settleMs: input.settle === undefined ? undefined : durationMs(input.settle, "settle"),
     verify: input.verify,
+    asOf: input.asOf === undefined ? undefined : instant(input.asOf),
+    versions: input.versions,
   });
+}
+
+/** An RFC 3339 time (the schema checked its form) as an ISO instant; SpecError for one that is no date (02-30). */
+function instant(text: string): string {
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime()))
+    throw new SpecError(`spec.asOf: ${JSON.stringify(text)} is not a valid date-time`);
+  return date.toISOString();
 }
 
 function checkConsistencyRules(input: BucketSpecInput): void {

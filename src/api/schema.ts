@@ -10,6 +10,9 @@ export const PROVIDERS = ["generic", "aws", "gcp", "azure"] as const;
 const durationMessage = "must be a Go duration such as 30s, 5m0s or 1h30m (units ms, s, m, h)";
 const duration = z.string().regex(new RegExp(DURATION_PATTERN), { error: durationMessage });
 
+/** An RFC 3339 date-time with a zone (Z or ±hh:mm), as Kubernetes writes times. */
+export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
 const quantityMessage = 'must be a byte size: a whole number or a quantity such as "512Mi", "10Gi" or "1G"';
 const byteSize = z
   .union([z.number(), z.string()], { error: quantityMessage })
@@ -97,6 +100,19 @@ export const BucketSpecInput = z.strictObject({
   verify: VerifySpec.optional().describe(
     "The index object must be signed by a trusted key and every object match its sha256 (implies the index is required)",
   ),
+  asOf: z
+    .string()
+    .regex(RFC3339, { error: "must be an RFC 3339 time with a zone, e.g. 2026-12-01T10:00:00Z" })
+    .optional()
+    .describe(
+      "Pin: publish the prefix as it was at this RFC 3339 instant (per key the newest version not after it); needs object versioning on the bucket",
+    ),
+  versions: z
+    .record(z.string().min(1), z.string().min(1, { error: "must be a version id" }))
+    .optional()
+    .describe(
+      "Pin single objects: object key → version id (S3 versionId, GCS generation, Azure versionId), over the latest state or spec.asOf's",
+    ),
   accessFrom: z.unknown().optional().describe("v1beta2 only; accepted and ignored"),
 });
 export type BucketSpecInput = z.infer<typeof BucketSpecInput>;

@@ -30,6 +30,23 @@ export const BucketStatusSchema = z.object({
   url: z.string().optional().describe("Address of the latest artifact (…/latest.tar.gz)"),
   artifact: ArtifactSchema.optional(),
   observedIgnore: z.string().optional().describe("spec.ignore the artifact was built with"),
+  pinned: z
+    .object({
+      asOf: z
+        .string()
+        .optional()
+        .describe("spec.asOf the artifact was built for (RFC 3339); absent for spec.versions alone"),
+      resolvedAt: z
+        .string()
+        .optional()
+        .describe("When the pinned state began: its newest version's time, at or before asOf (RFC 3339)"),
+      objects: z.number().int().describe("Objects in the pinned state's artifact"),
+      versions: z.number().int().optional().describe("Objects pinned by spec.versions"),
+    })
+    .optional()
+    .describe(
+      "Set while the artifact is a pinned past state (spec.asOf / spec.versions) rather than the latest",
+    ),
   lastHandledReconcileAt: z
     .string()
     .optional()
@@ -78,6 +95,10 @@ export const Reason = {
   DigestMismatch: "DigestMismatch",
   /** bucketops: the index object does not parse (or is too big). */
   InvalidIndex: "InvalidIndex",
+  /** bucketops: spec.asOf or spec.versions on a bucket that keeps no versions (enable versioning on it). */
+  VersioningNotEnabled: "VersioningNotEnabled",
+  /** bucketops: spec.versions names a version the bucket does not have under that key. */
+  VersionNotFound: "VersionNotFound",
 } as const;
 
 /** The status of a Bucket that has never been reconciled (Flux uses -1 for observedGeneration). */

@@ -4,6 +4,7 @@ import { ConditionType, Reason } from "../api/status.js";
 import { CredentialsError } from "../credentials/secret.js";
 import { ProviderError } from "../providers/types.js";
 import { IndexFormatError } from "../publish/index-object.js";
+import { VersionNotFoundError } from "../source/history-state.js";
 import { KeyConflictError } from "../source/key-set.js";
 import { LimitExceededError } from "../source/limits.js";
 import { UnsafeKeyError } from "../source/safe-key.js";
@@ -50,6 +51,16 @@ export function toReconcileError(error: unknown, stage: "source" | "storage"): R
       cause: error,
     });
   }
+  if (error instanceof ProviderError && error.kind === "NotVersioned") {
+    // A pin on a bucket without history: the bucket (or the spec) must change first.
+    return new ReconcileError(ConditionType.Stalled, Reason.VersioningNotEnabled, "stall", message, {
+      cause: error,
+    });
+  }
+  if (error instanceof VersionNotFoundError)
+    return new ReconcileError(ConditionType.Stalled, Reason.VersionNotFound, "stall", message, {
+      cause: error,
+    });
   if (error instanceof ProviderError) {
     const reason = error.kind === "Unauthorized" ? Reason.AuthenticationFailed : Reason.BucketOperationFailed;
     return new ReconcileError(ConditionType.FetchFailed, reason, "retry", message, { cause: error });

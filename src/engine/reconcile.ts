@@ -12,6 +12,7 @@ import type { StepContext } from "./steps/context.js";
 import { fetchStep } from "./steps/fetch.js";
 import { isUnchanged, publishStep, publishUnchanged, type Published } from "./steps/publish.js";
 import { scanStep } from "./steps/scan.js";
+import { isPinned, pinnedScanStep } from "./steps/scan-pinned.js";
 import { forgetScan } from "./steps/scan-memory.js";
 import { specStep } from "./steps/spec.js";
 import { storageStep } from "./steps/storage.js";
@@ -65,7 +66,8 @@ export async function reconcile(input: ReconcileInput, deps: EngineDeps): Promis
   const base = current(ctx, status);
   try {
     const connected = await connectStep(ctx, spec);
-    const scanned = await gateStep(ctx, await scanStep(ctx, connected));
+    const scan = isPinned(spec) ? pinnedScanStep : scanStep; // a pinned Bucket's events are not applied
+    const scanned = await gateStep(ctx, await scan(ctx, connected));
     if (isUnchanged(ctx, scanned)) return finish(await publishUnchanged(ctx, scanned, base));
     const fetched = await digestsStep(ctx, await fetchStep(ctx, scanned));
     const archived = await archiveStep(ctx, await validateStep(ctx, fetched));

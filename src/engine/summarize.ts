@@ -49,10 +49,12 @@ export function succeeded(
     ignore: string | undefined;
     /** The keyId of the signature the state verified with (spec.verify); SourceVerified is dropped without. */
     verifiedBy?: string | undefined;
+    /** The past state a pinned Bucket's artifact stands for (status.pinned); absent for the latest state. */
+    pinned?: NonNullable<BucketStatus["pinned"]> | undefined;
     now: Date;
   },
 ): BucketStatus {
-  const { generation, artifact, now } = args;
+  const { generation, artifact, now, pinned } = args;
   let conditions: Condition[] = status.conditions;
   for (const type of [
     T.Reconciling,
@@ -63,7 +65,7 @@ export function succeeded(
   ]) {
     conditions = removeCondition(conditions, type);
   }
-  const message = `stored artifact for revision '${artifact.revision}'`;
+  const message = `stored artifact for revision '${artifact.revision}'${pinned ? pinnedSuffix(pinned) : ""}`;
   conditions = setCondition(
     conditions,
     {
@@ -103,7 +105,17 @@ export function succeeded(
   };
   if (args.ignore === undefined) delete next.observedIgnore;
   else next.observedIgnore = args.ignore;
+  if (pinned === undefined) delete next.pinned;
+  else next.pinned = pinned;
   return next;
+}
+
+/** " as of <resolved time> (N objects)", and how many keys spec.versions pinned. */
+function pinnedSuffix(pinned: NonNullable<BucketStatus["pinned"]>): string {
+  const when = pinned.resolvedAt ?? pinned.asOf;
+  const asOf = when === undefined ? "" : ` as of ${when}`;
+  const versions = pinned.versions === undefined ? "" : `, ${pinned.versions} pinned by spec.versions`;
+  return `${asOf} (${pinned.objects} object${pinned.objects === 1 ? "" : "s"}${versions})`;
 }
 
 /**

@@ -66,8 +66,11 @@ export interface ReconcileStats {
   getRequests: number;
   /** HEAD (metadata) requests: the event-driven scan's stats of changed keys. */
   headRequests: number;
-  /** How the source was scanned: "incremental" applied bucket events to the stored scan (no LIST); "full" listed. */
-  scan: "incremental" | "full";
+  /**
+   * How the source was scanned: "incremental" applied bucket events to the stored scan (no LIST); "full" listed;
+   * "pinned" listed the versions and took the state of spec.asOf / spec.versions.
+   */
+  scan: "incremental" | "full" | "pinned";
   durationMs: number;
 }
 

@@ -41,6 +41,7 @@ export function statusPatch(status: BucketStatus): { status: Record<string, unkn
     url: null,
     artifact: null,
     observedIgnore: null,
+    pinned: null,
     lastHandledReconcileAt: null,
   };
   // A field the status no longer has is sent as null (merge patch: delete), also when it is present but undefined.

@@ -19,6 +19,21 @@ export interface StateOptions {
   ignore?: string | undefined;
   /** Keys under it (e.g. `<prefix>/.bucketops/`) are set aside as `control`, never published. */
   controlFolder?: string | undefined;
+  /** spec.versions: these keys take the version named (a delete marker's id leaves the key out), whatever `at`. */
+  versions?: Readonly<Record<string, string>> | undefined;
+}
+
+/** spec.versions names a version the listing does not have under that key. */
+export class VersionNotFoundError extends Error {
+  override readonly name = "VersionNotFoundError";
+  constructor(
+    readonly key: string,
+    readonly versionId: string,
+  ) {
+    super(
+      `spec.versions: object ${JSON.stringify(key)} has no version ${JSON.stringify(versionId)} under the prefix (deleted, or a typo)`,
+    );
+  }
 }
 
 /** A past (or the latest) state of the prefix, shaped like a live scan, with the version of each key. */
@@ -36,8 +51,9 @@ export interface HistoryState extends ScanResult {
 /**
  * The state of the prefix at `at`: per key the newest version not after `at`, left out when that is a delete
  * marker; the `.sourceignore` files (bucket root and prefix folder) as of `at` and spec.ignore applied; keys under
- * the control folder set aside. Throws UnsafeKeyError or KeyConflictError as a live scan of that state would,
- * and whatever `read` throws for a `.sourceignore`.
+ * the control folder set aside; keys of `options.versions` take the version named. Throws UnsafeKeyError or
+ * KeyConflictError as a live scan of that state would, VersionNotFoundError for a pinned version the table does
+ * not have, and whatever `read` throws for a `.sourceignore`.
  */
 export async function stateAt(
   table: VersionTable,
@@ -56,8 +72,11 @@ export async function stateAt(
   const seen = (v: ObjectVersion | undefined): void => {
     if (v) resolved = Math.max(resolved, v.lastModified.getTime());
   };
+  const pins = new Map(Object.entries(options.versions ?? {}));
   for (const { key, versions } of table.keys) {
-    const v = versionAt(versions, at);
+    const pinned = pins.get(key);
+    pins.delete(key);
+    const v = pinned === undefined ? versionAt(versions, at) : pinnedVersion(versions, key, pinned);
     seen(v);
     if (!v || v.deleteMarker || key.endsWith("/")) continue;
     if (options.controlFolder !== undefined && key.startsWith(options.controlFolder)) {
@@ -75,6 +94,7 @@ export async function stateAt(
     seen(v);
     rootIgnore = v && !v.deleteMarker ? v : undefined;
   }
+  for (const [key, versionId] of pins) throw new VersionNotFoundError(key, versionId);
   const listed = new ObjectIndex(listing);
 
   const layers: IgnoreLayer[] = [];
@@ -103,6 +123,12 @@ export async function stateAt(
     isIgnored,
     ignoreLayers: layers,
   };
+}
+
+function pinnedVersion(versions: readonly ObjectVersion[], key: string, versionId: string): ObjectVersion {
+  const v = versions.find((x) => x.versionId === versionId);
+  if (!v) throw new VersionNotFoundError(key, versionId);
+  return v;
 }
 
 /** A version as a listing record (what the gate reads control objects by). */

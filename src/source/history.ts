@@ -13,7 +13,7 @@ export { cachedVersionReader } from "./history-content.js";
 export { diffStates, MAX_TEXT_DIFF_BYTES } from "./history-diff.js";
 export type { DiffOptions, FileDiff, FileSide, StateDiff, StateSummary } from "./history-diff.js";
 export { HistoryRefError, LATEST, parseInstant, resolveRef } from "./history-ref.js";
-export { stateAt, toInfo } from "./history-state.js";
+export { stateAt, toInfo, VersionNotFoundError } from "./history-state.js";
 export type { HistoryState, ReadVersion, StateOptions, VersionRef } from "./history-state.js";
 export { changePoints, DEFAULT_CHANGE_WINDOW_MS, PUSH_INDEX_NAME } from "./history-timeline.js";
 export type { ChangePoint, TimelineOptions } from "./history-timeline.js";
@@ -95,3 +95,4 @@ export class BucketHistory {
     return diffStates(a, b, this.read, options);
   }
 }
+export { pinnedProvider } from "./history-provider.js";

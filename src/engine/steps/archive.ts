@@ -15,7 +15,9 @@ import type { ContentCache } from "../../source/content-cache.js";
 import type { ObjectIndex } from "../../source/object-index.js";
 import type { StepContext } from "./context.js";
 import type { Fetched } from "./fetch.js";
+import { readScanState, scanStatePath } from "../../source/scan-state.js";
 import { forgetScan, rememberScan } from "./scan-memory.js";
+import { isPinned } from "./scan-pinned.js";
 
 export interface Archived extends Fetched {
   artifact: Artifact;
@@ -50,6 +52,7 @@ export async function archiveStep(ctx: StepContext, state: Fetched): Promise<Arc
       ? { file: deps.store.absolute(previous.path), index: previousIndex }
       : undefined;
   let built: ArchiveResult | undefined;
+  const switched = await pinSwitch(ctx, state);
   await forgetScan(cache, ctx.log); // a crash between the store and rememberScan must not leave the old base
   const artifact: Artifact = await deps.store.put(input.ref, revision, async (tmp) => {
     built = await writeTarGz(entries, tmp, { previous: reuse });
@@ -60,7 +63,8 @@ export async function archiveStep(ctx: StepContext, state: Fetched): Promise<Arc
   // The index object is read through the cache too: kept, so an unchanged one costs no GET.
   const indexObject = state.gate?.index;
   const alsoKept = indexObject ? [{ key: indexObject.key, etag: indexObject.etag }] : [];
-  await cache.prune(keptObjects(index, [...state.scan.ignoreFiles, ...alsoKept]));
+  const kept = keptObjects(index, [...state.scan.ignoreFiles, ...alsoKept]);
+  await cache.prune(switched ? chain(kept, keptObjects(switched.index, switched.objects)) : kept);
   await rememberScan(cache, state.spec, state.scan, ctx.log); // the raw scan, before the gate: what events apply to
   return built ? { ...state, artifact, built } : { ...state, artifact };
 }
@@ -85,6 +89,24 @@ export async function evictDamaged(
   } catch (evictError) {
     log.warn({ key: error.entryName, err: evictError }, "could not drop a damaged content cache entry");
   }
+}
+
+/**
+ * When a pinned state replaces the latest or another pinned state, or the latest replaces a pinned one: the stored
+ * scan of the state replaced (its objects stay cached, so switching back downloads nothing). Read before the
+ * archive drops it; undefined otherwise, or when there is none.
+ */
+async function pinSwitch(
+  ctx: StepContext,
+  state: Fetched,
+): Promise<{ index: ObjectIndex; objects: { key: string; etag: string }[] } | undefined> {
+  if (!isPinned(state.spec) && ctx.input.status.pinned === undefined) return undefined;
+  const stored = await readScanState(scanStatePath((name) => state.cache.metaPath(name)));
+  return stored && { index: stored.index, objects: [...stored.ignoreFiles, ...stored.control] };
+}
+
+function* chain<T>(...parts: Iterable<T>[]): Generator<T> {
+  for (const part of parts) yield* part;
 }
 
 /** What the cache keeps: the index's objects and the .sourceignore files, one at a time. */

@@ -92,6 +92,7 @@ function readyWith(
     url: ctx.deps.store.latestUrl(ctx.input.ref),
     ignore: state.spec.ignore,
     verifiedBy: state.gate?.keyId,
+    pinned: state.pinned,
     now: ctx.now(),
   });
 }

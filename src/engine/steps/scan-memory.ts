@@ -45,9 +45,17 @@ export async function forgetScan(cache: ContentCache, log: Logger): Promise<void
   }
 }
 
-/** The settings a stored scan must match: what names the bucket, the prefix and spec.ignore. */
+/**
+ * The settings a stored scan must match: what names the bucket, the prefix and spec.ignore; and a pin (spec.asOf,
+ * spec.versions), so events of the live bucket are never applied to a pinned state's scan.
+ */
 export function scanOptions(spec: BucketSpec): { source: string; prefix: string; ignore?: string } {
-  const source = JSON.stringify([spec.provider, spec.endpoint ?? "", spec.region ?? "", spec.bucketName]);
+  const names = [spec.provider, spec.endpoint ?? "", spec.region ?? "", spec.bucketName];
+  const pin =
+    spec.asOf === undefined && spec.versions === undefined
+      ? []
+      : [{ asOf: spec.asOf, versions: spec.versions }];
+  const source = JSON.stringify([...names, ...pin]);
   return spec.ignore === undefined
     ? { source, prefix: spec.prefix }
     : { source, prefix: spec.prefix, ignore: spec.ignore };

@@ -7,6 +7,7 @@ import type { ScanResult } from "../../source/scan.js";
 import type { StepContext } from "./context.js";
 import type { Connected } from "./connect.js";
 import { controlFolder, type GateInfo } from "../gate/gate-info.js";
+import type { PinnedInfo } from "./pinned-info.js";
 import { scanOptions } from "./scan-memory.js";
 
 export interface Scanned extends Connected {
@@ -17,6 +18,8 @@ export interface Scanned extends Connected {
   revision: string;
   /** Set by the gate step. */
   gate?: GateInfo;
+  /** Set by the pinned scan (scan-pinned) instead of this one: the past state the artifact stands for. */
+  pinned?: PinnedInfo;
 }
 
 /**
