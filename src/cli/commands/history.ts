@@ -46,8 +46,12 @@ export function registerHistory(program: Command): void {
     });
 }
 
-/** The change points as a table: the revision shortened to 12 hex digits (json/yaml give it whole). */
+/**
+ * The change points as a table: the revision shortened to 12 hex digits (json/yaml give it whole); a NOTE column
+ * only when some state was never publishable.
+ */
 export function historyTable(items: readonly ChangePointJson[]): string {
+  const notes = items.some((p) => p.problem !== undefined);
   const rows = items.map((p) => [
     p.time,
     `+${p.added}`,
@@ -55,9 +59,10 @@ export function historyTable(items: readonly ChangePointJson[]): string {
     `-${p.removed}`,
     String(p.objects),
     p.revision.slice(0, 19),
-    p.problem ? `never publishable: ${p.problem}` : "",
+    ...(notes ? [p.problem ? `never publishable: ${p.problem}` : ""] : []),
   ]);
-  return table(["TIME", "ADDED", "CHANGED", "REMOVED", "OBJECTS", "REVISION", "NOTE"], rows);
+  const headers = ["TIME", "ADDED", "CHANGED", "REMOVED", "OBJECTS", "REVISION"];
+  return table(notes ? [...headers, "NOTE"] : headers, rows);
 }
 
 function sinceFlag(value: string): Date {
