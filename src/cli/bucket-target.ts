@@ -69,7 +69,7 @@ export function cliError(error: unknown): unknown {
   if (error instanceof ProviderError) {
     const hint =
       error.kind === "NotVersioned"
-        ? " (history, diff and pins need a bucket with versioning enabled: S3 PutBucketVersioning Status=Enabled, GCS object versioning, Azure blob versioning)"
+        ? "; history, diff and pin need it (S3: PutBucketVersioning Status=Enabled; GCS: object versioning; Azure: blob versioning)"
         : "";
     return new CliError(`${error.message}${hint}`, ExitCode.Failed);
   }
