@@ -16,7 +16,7 @@ import {
 } from "../../kube/pin.js";
 import type { BucketPin } from "../../standalone/state-store.js";
 import { loadFiles } from "../../standalone/config-folder.js";
-import { cliError, withTargetBucket, withTargetFlags, type BucketTargetFlags } from "../bucket-target.js";
+import { cliError, withTargetBucket, type BucketTargetFlags } from "../bucket-target.js";
 import { CliError, ExitCode } from "../exit-codes.js";
 import { parseFormat, serialize, type OutputFormat } from "../output.js";
 import { callServer } from "../server-client.js";
@@ -47,13 +47,16 @@ export type PinAnswer = Pick<ReconcileResult, "outcome" | "stats" | "status"> & 
 /** Registers `pin` and `unpin`. */
 export function registerPin(program: Command): void {
   withApplyFlags(
-    withTargetFlags(
-      program
-        .command("pin <bucket>")
-        .description(
-          "deploy a past state of a versioned Bucket (spec.asOf): with --export print the Bucket YAML file <bucket> with asOf set; else pin the Bucket named <bucket> on a running server (--server) or in a cluster (--kubeconfig, --context, --cluster)",
-        ),
-    ),
+    program
+      .command("pin <bucket>")
+      .description(
+        "deploy a past state of a versioned Bucket (spec.asOf): with --export print the Bucket YAML file <bucket> with asOf set; else pin the Bucket named <bucket> on a running server (--server) or in a cluster (--kubeconfig, --context, --cluster)",
+      )
+      .option("--name <name>", "with --export: which Bucket of the YAML file, when it holds several")
+      .option(
+        "--cache-dir <dir>",
+        "content cache for resolving a revision (default: ~/.cache/bucketops, shared with fetch)",
+      ),
   )
     .requiredOption(
       "--to <ref>",
