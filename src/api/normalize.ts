@@ -116,8 +116,11 @@ export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): Bu
 
 /** An RFC 3339 time (the schema checked its form) as an ISO instant; SpecError for one that is no date (02-30). */
 function instant(text: string): string {
+  const [y, m, d, hh, mm, ss] = (text.match(/\d+/g) ?? []).map(Number);
+  const day = new Date(Date.UTC(y ?? 0, (m ?? 0) - 1, d ?? 0));
   const date = new Date(text);
-  if (Number.isNaN(date.getTime()))
+  const calendar = day.getUTCMonth() === (m ?? 0) - 1 && day.getUTCDate() === d;
+  if (!calendar || (hh ?? 0) > 23 || (mm ?? 0) > 59 || (ss ?? 0) > 59 || Number.isNaN(date.getTime()))
     throw new SpecError(`spec.asOf: ${JSON.stringify(text)} is not a valid date-time`);
   return date.toISOString();
 }

@@ -20,6 +20,7 @@ import type { AzureCredentialConfig } from "../credentials/azure.js";
 import type { ConnectionConfig } from "../credentials/resolve.js";
 import type { TransportOptions } from "../credentials/transport.js";
 import { buildAgents } from "../net/agents.js";
+import { AZURE_UNVERSIONED_ID, listAzureVersions } from "./azure-versions.js";
 import { createAzureWriter } from "./azure-write.js";
 import { describeNetworkError } from "../net/network-errors.js";
 import {
@@ -33,6 +34,7 @@ import {
   type ObjectVersion,
   type ProviderTuning,
   type VersioningState,
+  notVersioned,
 } from "./types.js";
 
 export type AzureConnection = Extract<ConnectionConfig, { kind: "azure" }>;
@@ -121,7 +123,12 @@ export function createAzureProvider(
     async get(key: string, options: GetOptions = {}): Promise<Readable> {
       requests.get++;
       try {
-        const response = await container.getBlobClient(key).download(0, undefined, {
+        const blob = container.getBlobClient(key);
+        const version =
+          options.versionId === undefined || options.versionId === AZURE_UNVERSIONED_ID
+            ? blob
+            : blob.withVersion(options.versionId);
+        const response = await version.download(0, undefined, {
           abortSignal: options.signal,
           conditions: options.etag === undefined ? undefined : { ifMatch: `"${options.etag}"` },
         });
@@ -148,12 +155,41 @@ export function createAzureProvider(
         throw classify(error, `stat ${where}/${key}`, endpoint);
       }
     },
-    // Interim (issue 11): versions of this provider are being built.
-    versioning(): Promise<VersioningState> {
-      return Promise.reject(new ProviderError("Invalid", "versioning: not implemented yet"));
+    async versioning(signal?: AbortSignal): Promise<VersioningState> {
+      requests.list++;
+      try {
+        const page = await container
+          .listBlobsFlat({ includeVersions: true, abortSignal: signal })
+          .byPage({ maxPageSize: AZURE_PAGE_SIZE })
+          .next();
+        const items = page.done === true ? [] : page.value.segment.blobItems;
+        return items.some((b) => b.versionId !== undefined) ? "enabled" : "disabled";
+      } catch (error) {
+        throw classify(error, `versioning ${where}`, endpoint);
+      }
     },
-    listVersions(): AsyncIterable<ObjectVersion> {
-      throw new ProviderError("Invalid", "listVersions: not implemented yet");
+    async *listVersions(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectVersion> {
+      const what = `list versions ${where}/${prefix}`;
+      try {
+        // The first page decides, as versioning() does, so a versioned listing costs no extra request.
+        yield* listAzureVersions(container, {
+          prefix,
+          signal,
+          requests,
+          pageSize: AZURE_PAGE_SIZE,
+          now: () => new Date(),
+          keyOf: listedBlobName,
+          onFirstPage: (versioned, empty) => {
+            if (!versioned)
+              throw notVersioned(
+                what,
+                empty ? "no blob to show version ids" : "listed blobs carry no version ids",
+              );
+          },
+        });
+      } catch (error) {
+        throw classify(error, what, endpoint);
+      }
     },
     close(): void {
       httpAgent.destroy();

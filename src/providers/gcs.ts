@@ -82,7 +82,13 @@ export function createGcsProvider(
       const [metadata] = await abortable(bucket.getMetadata(), signal);
       return metadata.versioning?.enabled === true ? "enabled" : "disabled";
     } catch (error) {
-      throw classify(error, what, "list");
+      const status = httpStatus(error);
+      // objects.list/get (roles/storage.objectViewer) do not include it: say which permission is missing.
+      throw classify(
+        error,
+        status === 403 ? `${what} (bucket metadata needs storage.buckets.get)` : what,
+        "list",
+      );
     }
   };
 

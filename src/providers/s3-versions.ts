@@ -12,6 +12,7 @@ import type { DeserializeMiddleware } from "@smithy/types";
 import { listingDecoder } from "./s3-encoding.js";
 import {
   md5FromEtag,
+  ProviderError,
   unquoteEtag,
   type ObjectVersion,
   type RequestCounts,
@@ -86,10 +87,14 @@ export async function* listObjectVersions(
       const version = toVersion(entry, decode);
       if (version !== undefined) yield version;
     }
-    if (page.IsTruncated === true && page.NextKeyMarker !== undefined) {
+    if (page.IsTruncated !== true) KeyMarker = undefined;
+    else if (page.NextKeyMarker === undefined || page.NextKeyMarker === "")
+      // Never a silently shortened history.
+      throw new ProviderError("Invalid", "ListObjectVersions: a truncated page without NextKeyMarker");
+    else {
       KeyMarker = decode(page.NextKeyMarker);
       VersionIdMarker = page.NextVersionIdMarker;
-    } else KeyMarker = undefined;
+    }
   } while (KeyMarker !== undefined);
 }
 
@@ -106,7 +111,8 @@ export function entryOrder(xml: string): EntryTag[] {
   return tags;
 }
 
-type Entry = { marker: false; v: S3ObjectVersion } | { marker: true; v: DeleteMarkerEntry };
+/** One entry of a page as the SDK parsed it: a version or a delete marker. */
+export type VersionEntry = { marker: false; v: S3ObjectVersion } | { marker: true; v: DeleteMarkerEntry };
 
 /**
  * Interleaves the SDK's two lists as `order` says. Without a usable order (a response that could not be read
@@ -117,8 +123,8 @@ export function inDocumentOrder(
   versions: readonly S3ObjectVersion[],
   markers: readonly DeleteMarkerEntry[],
   order: readonly EntryTag[] | undefined,
-): Entry[] {
-  const out: Entry[] = [];
+): VersionEntry[] {
+  const out: VersionEntry[] = [];
   const counted = order?.filter((tag) => tag === "Version").length;
   if (order !== undefined && counted === versions.length && order.length - counted === markers.length) {
     let vi = 0;
@@ -158,7 +164,7 @@ function markerFirst(m: DeleteMarkerEntry, v: S3ObjectVersion): boolean {
   return (m.LastModified?.getTime() ?? 0) >= (v.LastModified?.getTime() ?? 0);
 }
 
-function toVersion(entry: Entry, decode: (value: string) => string): ObjectVersion | undefined {
+function toVersion(entry: VersionEntry, decode: (value: string) => string): ObjectVersion | undefined {
   const { Key, VersionId, LastModified } = entry.v;
   if (Key === undefined || VersionId === undefined) return undefined;
   const lastModified = LastModified ?? new Date(0);

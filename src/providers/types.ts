@@ -19,23 +19,47 @@ export interface ObjectInfo {
 export interface GetOptions {
   /** Only return the body if the object still has this etag (else a Transient "changed" error). */
   etag?: string;
-  /** A past version of the object (S3 versionId, GCS generation, Azure versionId) instead of the live one. */
+  /**
+   * A past version of the object (ObjectVersion.versionId: S3 versionId, GCS generation, Azure versionId) instead
+   * of the live one; with `etag` the version must also have that etag (S3, Azure: If-Match; GCS: a generation's
+   * bytes never change, the generation alone pins them). A version that does not exist is NotFound; an id that is
+   * not one of the provider's (a GCS generation must be decimal) is Invalid.
+   */
   versionId?: string;
   signal?: AbortSignal;
 }
 
-/** One entry of a versioned listing: a version of an object, or a delete marker (S3) / deletion (GCS, Azure). */
+/**
+ * One entry of a versioned listing (BucketProvider.listVersions): a version of an object, or a delete marker.
+ *
+ * State at a time T: for each key, its newest entry (listing order) with `lastModified <= T`; the key exists at T
+ * with that version's etag/size/md5 unless that entry is a delete marker (or there is none). Every provider's
+ * entries are built so that this one rule holds:
+ * - S3: versions and delete markers exactly as ListObjectVersions gives them (a version's LastModified is when
+ *   it was written, i.e. became the current one).
+ * - GCS has no delete markers: each generation is a version at its timeCreated, and a deletion (a generation's
+ *   timeDeleted with no newer generation created by then: the key deleted now, or deleted and later re-created)
+ *   is synthesized as a delete marker at that timeDeleted, versionId `<generation>-deleted`.
+ * - Azure: each version at its versionId timestamp; a blob without any current version was deleted at a time
+ *   Azure does not record, so its marker (versionId `<newest version>-deleted`) is placed at the time of the
+ *   listing (the latest it can be). A blob written before versioning was on is version "null".
+ * A delete marker has etag "" and size 0, and is never passed to get.
+ */
 export interface ObjectVersion {
   key: string;
-  /** S3 versionId, GCS generation, Azure versionId: what `get(key, {versionId})` takes. */
+  /** S3 versionId, GCS generation, Azure versionId: what `get(key, {versionId})` takes (not for delete markers). */
   versionId: string;
   /** When this version became the live one (for a delete marker: when the key was deleted). */
   lastModified: Date;
   /** A delete marker: from lastModified on, the key does not exist (until a newer version). */
   deleteMarker: boolean;
-  /** As ObjectInfo.etag: the etag the object had while this version was live (so its revision line is the same). */
+  /**
+   * As ObjectInfo.etag, by the same rules as list: the etag the object had while this version was live (so its
+   * index line, and the revision of a state, is the one it had then). "" for a delete marker.
+   */
   etag: string;
   size: number;
+  /** As ObjectInfo.md5: by the same rules as list (S3 single-part ETag, GCS md5Hash, Azure Content-MD5). */
   md5?: string;
 }
 

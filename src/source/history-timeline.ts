@@ -1,5 +1,5 @@
 // The change points of a prefix over time: one sweep through its versions in time order, keeping the current
-// state and hashing it only when a change closes.
+// state (history-sweep) and hashing it only when a change closes.
 //
 // Grouping. Versions are not commits: an `aws s3 sync` writes one object after another over seconds. So:
 // - when the prefix holds versions of a push index object (`.bucketops/index.json`, written last by
@@ -10,12 +10,9 @@
 // A change point is reported only when it changes the published state (its revision differs from the one
 // before): a change that touches only ignored or control objects is no new state.
 import type { ObjectVersion } from "../providers/types.js";
-import { buildIgnoreFilter, type IgnoreLayer, type KeyFilter } from "./ignore-rules.js";
-import { findKeyConflicts, KeyConflictError } from "./key-set.js";
-import { ObjectIndex, ObjectIndexBuilder } from "./object-index.js";
-import { assertSafeKey } from "./safe-key.js";
 import { SOURCE_IGNORE } from "./scan.js";
 import type { ReadVersion, StateOptions } from "./history-state.js";
+import { SweepState } from "./history-sweep.js";
 import type { VersionTable } from "./history-versions.js";
 
 /** The default quiet gap that separates two changes without a push index. */
@@ -72,7 +69,6 @@ export async function changePoints(
 ): Promise<ChangePoint[]> {
   const windowMs = options.windowMs ?? DEFAULT_CHANGE_WINDOW_MS;
   const prefixDir = table.prefix === "" || table.prefix.endsWith("/") ? table.prefix : `${table.prefix}/`;
-  const n = table.keys.length;
   const pushKey = `${prefixDir}${PUSH_INDEX_NAME}`;
   const events = sweepOrder(table, pushKey);
   let firstPush = -1;
@@ -83,92 +79,18 @@ export async function changePoints(
     lastPush = i;
   });
 
-  // Slots: table.keys by position, then the root .sourceignore (prefix ≠ ""). What each slot is never changes.
-  const published = new Uint8Array(n); // 1: a key a scan could publish (not a folder marker, not control)
-  let rootSlot = -1;
-  let prefixSlot = -1;
-  table.keys.forEach(({ key }, i) => {
-    const control = options.controlFolder !== undefined && key.startsWith(options.controlFolder);
-    published[i] = key.endsWith("/") || control ? 0 : 1;
-    if (table.prefix === "" && key === SOURCE_IGNORE) rootSlot = i;
-    if (prefixDir !== "" && key === `${prefixDir}${SOURCE_IGNORE}`) prefixSlot = i;
-  });
-  if (table.prefix !== "") rootSlot = n;
-  const current: (ObjectVersion | undefined)[] = new Array<ObjectVersion | undefined>(n + 1);
-  const verdicts = new Int8Array(n).fill(-1); // -1 unknown, 0 kept, 1 ignored; reset when the rules change
-  const unsafe = new Map<number, string>(); // slot → why assertSafeKey refuses it (keys never change)
-  const texts = new Map<string, string>(); // .sourceignore contents by versionId
-  let filter: KeyFilter | undefined;
-  let rulesChanged = true;
-
-  const rules = async (): Promise<KeyFilter | undefined> => {
-    const layers: IgnoreLayer[] = [];
-    for (const [slot, base] of [
-      [rootSlot, ""],
-      [prefixSlot, prefixDir],
-    ] as const) {
-      const v = slot >= 0 ? current[slot] : undefined;
-      if (!v || v.deleteMarker) continue;
-      let text = texts.get(v.versionId);
-      if (text === undefined) texts.set(v.versionId, (text = (await read(v)).toString("utf8")));
-      layers.push({ patterns: text, base });
-    }
-    if (options.ignore) layers.push({ patterns: options.ignore, base: "" });
-    return layers.length === 0 ? undefined : buildIgnoreFilter(layers);
-  };
-
+  const sweep = new SweepState(table, read, options);
   const points: ChangePoint[] = [];
-  let previous = new ObjectIndex([]);
-  let previousRevision = previous.revision();
   let start = 0;
-  let closesPush = false;
   for (let i = 0; i < events.length; i++) {
     const e = events[i] as Event;
     if (i === 0 || closesAfter(events, i - 1, windowMs, firstPush, lastPush)) start = e.time;
-    current[e.slot] = e.v;
-    if (e.slot === rootSlot || e.slot === prefixSlot) rulesChanged = true;
-    closesPush = e.push;
+    sweep.apply(e.slot, e.v);
     if (!closesAfter(events, i, windowMs, firstPush, lastPush)) continue;
-
-    if (rulesChanged) {
-      filter = await rules();
-      verdicts.fill(-1);
-      rulesChanged = false;
-    }
-    const builder = new ObjectIndexBuilder();
-    builder.inOrder = true;
-    let problem: string | undefined;
-    for (let slot = 0; slot < n; slot++) {
-      const v = current[slot];
-      if (!v || v.deleteMarker || published[slot] === 0) continue;
-      let verdict = verdicts[slot] as number;
-      if (verdict < 0) verdicts[slot] = verdict = filter?.(v.key) ? 1 : 0;
-      if (verdict === 1) continue;
-      problem ??= safetyProblem(unsafe, slot, v.key);
-      builder.add(v.key, v.etag, v.size, v.md5);
-    }
-    const index = new ObjectIndex(builder);
-    const revision = index.revision();
-    if (revision === previousRevision) continue;
-    if (problem === undefined) {
-      const conflicts = findKeyConflicts({ entries: index, get: (key) => index.get(key) });
-      if (conflicts.length > 0) problem = new KeyConflictError(conflicts).message;
-    }
-    const diff = index.diff(previous);
-    const point: ChangePoint = {
-      time: new Date(e.time),
-      start: new Date(start),
-      revision,
-      objects: index.size,
-      added: diff.added.length,
-      changed: diff.changed.length,
-      removed: diff.removed.length,
-      push: closesPush,
-    };
-    if (problem !== undefined) point.problem = problem;
+    const state = await sweep.close();
+    if (state === undefined) continue; // nothing published changed: no new state
+    const point: ChangePoint = { time: new Date(e.time), start: new Date(start), ...state, push: e.push };
     points.push(point);
-    previous = index;
-    previousRevision = revision;
   }
   const since = options.since?.getTime() ?? -Infinity;
   const newestFirst = points.filter((p) => p.time.getTime() >= since).reverse();
@@ -208,16 +130,4 @@ function closesAfter(
   if (next === undefined || e.push) return true;
   if (firstPush < i && i < lastPush) return false; // inside a push: only the next index version closes it
   return next.time - e.time > windowMs;
-}
-
-function safetyProblem(cache: Map<number, string>, slot: number, key: string): string | undefined {
-  if (cache.has(slot)) return cache.get(slot) || undefined;
-  let why = "";
-  try {
-    assertSafeKey(key);
-  } catch (error) {
-    why = error instanceof Error ? error.message : String(error);
-  }
-  cache.set(slot, why);
-  return why || undefined;
 }

@@ -10,7 +10,9 @@ import { DeleteObjectCommand, PutBucketVersioningCommand, PutObjectCommand } fro
 import { normalizeSpec } from "../../src/api/normalize.js";
 import { findCondition, initialStatus, type Artifact, type BucketStatus } from "../../src/api/status.js";
 import { resolveConnection } from "../../src/credentials/resolve.js";
-import { DEFAULT_TUNING, type ReconcileResult } from "../../src/engine/reconcile.js";
+import { DEFAULT_TUNING, reconcile, type ReconcileResult } from "../../src/engine/reconcile.js";
+import type { ObjectChange } from "../../src/source/object-change.js";
+import { pino } from "pino";
 import { createProvider } from "../../src/providers/index.js";
 import { ContentCache } from "../../src/source/content-cache.js";
 import { BucketHistory } from "../../src/source/history.js";
@@ -48,8 +50,10 @@ async function makeEnv(t: TestContext): Promise<EngineEnv> {
   return env;
 }
 
-const put = async (bucket: string, Key: string, Body: string): Promise<void> => {
-  await minio.client.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
+/** Uploads one object; returns its VersionId ("" on a bucket without versioning). */
+const put = async (bucket: string, Key: string, Body: string): Promise<string> => {
+  const out = await minio.client.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
+  return out.VersionId ?? "";
 };
 const del = async (bucket: string, Key: string): Promise<void> => {
   await minio.client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
@@ -76,6 +80,8 @@ interface Live {
   files: Map<string, string>;
   /** A time inside the state: after its writes, before the next state's. */
   inside: Date;
+  /** The VersionId of each object the state wrote. */
+  written: Map<string, string>;
 }
 
 /** The pinned engine results share one env (one Bucket, one cache, one store) with the live ones. */
@@ -105,9 +111,12 @@ function writeStates(t: TestContext): Promise<World> {
       const files = await artifactFiles(env, artifact);
       const inside = new Date();
       await sleep(2500);
-      return { artifact, files, inside };
+      const state = { artifact, files, inside, written };
+      written = new Map();
+      return state;
     };
-    for (const [key, body] of Object.entries(A)) await put("hist", key, body);
+    let written = new Map<string, string>();
+    for (const [key, body] of Object.entries(A)) written.set(key, await put("hist", key, body));
     await put("hist", "README.md", "ignored\n");
     const a = await live();
     await put("hist", "app/a.yaml", B["app/a.yaml"] as string);
@@ -123,6 +132,25 @@ function writeStates(t: TestContext): Promise<World> {
     assertSameFiles(c.files, C);
     return { env, live: { A: a, B: b, C: c }, status };
   })();
+}
+
+/** reconcile() as env.sync does (same Bucket, cache and store), with the keys bucket events named. */
+function syncWith(
+  env: EngineEnv,
+  bucketSpec: unknown,
+  status: BucketStatus,
+  changes: readonly ObjectChange[],
+): Promise<ReconcileResult> {
+  return reconcile(
+    { ref: { namespace: "default", name: "bucket" }, generation: 1, spec: bucketSpec, status, changes },
+    {
+      store: env.store,
+      readSecret: (ns, name) => Promise.resolve(ns === "default" ? env.secrets.get(name) : undefined),
+      cacheRoot: path.join(env.dir, "cache"),
+      logger: pino({ level: "silent" }),
+      concurrency: 16,
+    },
+  );
 }
 
 function assertSameArtifact(result: ReconcileResult, expected: Artifact, what: string): Artifact {
@@ -203,6 +231,43 @@ test("versioned MinIO with states A, B, C reconciled live", async (t) => {
       assertSameArtifact(again, live.A.artifact, "A again");
       assert.equal(again.stats.downloaded, 0, `A again: ${brief(again)}`);
       assert.equal(again.stats.getRequests, 0, `A again: ${brief(again)}`);
+    },
+  );
+
+  await t.test(
+    "a pinned Bucket given bucket events scans its pinned state; unpinned, the pinned scan is no base for events",
+    async () => {
+      const { env, live, status } = world;
+      const events = [{ key: "app/a.yaml", deleted: false }];
+      const pinned = await syncWith(env, spec("hist", { asOf: live.A.inside.toISOString() }), status, events);
+      assertSameArtifact(pinned, live.A.artifact, "pinned A with events");
+      assert.equal(pinned.stats.scan, "pinned");
+      const unpinned = await syncWith(env, spec("hist"), pinned.status, events);
+      assertSameArtifact(unpinned, live.C.artifact, "unpinned with events");
+      assert.equal(unpinned.stats.scan, "full", "listed: the stored scan is the pinned one");
+    },
+  );
+
+  await t.test(
+    "spec.versions pins one key to A's version over the latest state; an unknown version stalls with VersionNotFound",
+    async () => {
+      const { env, live, status } = world;
+      const versionA = live.A.written.get("app/a.yaml") ?? "";
+      const result = await env.sync(spec("hist", { versions: { "app/a.yaml": versionA } }), status);
+      const artifact = assertReady(result);
+      assertSameFiles(await artifactFiles(env, artifact), { ...C, "app/a.yaml": A["app/a.yaml"] as string });
+      assert.deepEqual(result.status.pinned, {
+        objects: 5,
+        versions: 1,
+        resolvedAt: result.status.pinned?.resolvedAt,
+      });
+      const unknown = await env.sync(
+        spec("hist", { versions: { "app/a.yaml": "no-such-version" } }),
+        result.status,
+      );
+      assert.equal(unknown.outcome, "stalled");
+      assert.equal(findCondition(unknown.status, "Stalled")?.reason, "VersionNotFound");
+      assert.deepEqual(unknown.status.artifact, artifact, "the last artifact stays");
     },
   );
 

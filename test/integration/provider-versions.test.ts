@@ -19,8 +19,10 @@ import { createProvider } from "../../src/providers/index.js";
 import { GCS_DELETED_SUFFIX, listGcsVersions } from "../../src/providers/gcs-versions.js";
 import { listObjectVersions } from "../../src/providers/s3-versions.js";
 import { ProviderError, type ObjectInfo, type ObjectVersion } from "../../src/providers/types.js";
+import { startAzurite, type AzuriteServer } from "../support/azurite.js";
 import { startFakeGcs, type FakeGcsServer } from "../support/fake-gcs.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
+import { makeTempDir, removeDir } from "../support/temp.js";
 
 type Provider = Awaited<ReturnType<typeof createProvider>>;
 
@@ -125,11 +127,14 @@ describe("S3 (MinIO) versions", () => {
     }
   });
 
-  test("listVersions on a never-versioned bucket throws NotVersioned after one request, and list still works", async () => {
+  test("listVersions on a never-versioned bucket throws NotVersioned after one request, and list still works; on a missing bucket BucketNotFound", async () => {
     await minio.createBucket("plain");
     await minio.putObjects("plain", [["a.yaml", "a\n"]]);
     const p = await provider("plain");
+    const missing = await provider("missing");
     try {
+      await expectKind(collect(missing.listVersions("")), "BucketNotFound");
+      await expectKind(missing.versioning(), "BucketNotFound");
       await expectKind(collect(p.listVersions("")), "NotVersioned");
       assert.equal(p.requests.list, 1);
       assert.deepEqual(
@@ -138,6 +143,7 @@ describe("S3 (MinIO) versions", () => {
       );
     } finally {
       p.close();
+      missing.close();
     }
   });
 
@@ -249,13 +255,15 @@ describe("GCS (fake-gcs-server) versions", () => {
     await gcs.stop();
   });
 
-  test("versioning() is enabled for a bucket created with versioning and disabled for one without; listVersions on the latter throws NotVersioned", async () => {
+  test("versioning() is enabled for a bucket created with versioning and disabled for one without; listVersions on the latter throws NotVersioned, on a missing bucket BucketNotFound", async () => {
     await createVersioned("g-state");
     await gcs.createBucket("g-plain");
     await gcs.putObjects("g-plain", [["a.yaml", "a\n"]]);
     const versioned = await provider("g-state");
     const plain = await provider("g-plain");
+    const missing = await provider("g-missing");
     try {
+      await expectKind(collect(missing.listVersions("")), "BucketNotFound");
       assert.equal(await versioned.versioning(), "enabled");
       assert.equal(await plain.versioning(), "disabled");
       await expectKind(collect(plain.listVersions("")), "NotVersioned");
@@ -263,6 +271,7 @@ describe("GCS (fake-gcs-server) versions", () => {
     } finally {
       versioned.close();
       plain.close();
+      missing.close();
     }
   });
 
@@ -378,6 +387,59 @@ describe("GCS (fake-gcs-server) versions", () => {
       });
       await expectKind(collect(listing), "Invalid");
       assert.equal(requests.list, 2, "the second page repeated the first one's token");
+    }
+  });
+});
+
+describe("Azure Blob (Azurite) versions", () => {
+  let azurite: AzuriteServer;
+  const provider = (container: string): Promise<Provider> =>
+    build(
+      { provider: "azure", bucketName: container, endpoint: azurite.endpoint },
+      { accountKey: azurite.accountKey },
+    );
+
+  before(async () => {
+    azurite = await startAzurite();
+  });
+  after(async () => {
+    await azurite.stop();
+  });
+
+  test("Azurite lists no version ids: versioning() is disabled (also for an empty container) and listVersions throws NotVersioned after its first page; a missing container is BucketNotFound", async () => {
+    await azurite.createContainer("overwritten");
+    await azurite.putObjects("overwritten", [["cfg/a.yaml", "a: 1\n"]]);
+    await azurite.putObjects("overwritten", [["cfg/a.yaml", "a: 2\n"]]);
+    await azurite.createContainer("empty");
+    const p = await provider("overwritten");
+    const empty = await provider("empty");
+    const missing = await provider("missing");
+    try {
+      assert.equal(await p.versioning(), "disabled");
+      assert.equal(await empty.versioning(), "disabled");
+      p.requests.list = 0;
+      await expectKind(collect(p.listVersions("cfg/")), "NotVersioned");
+      assert.equal(p.requests.list, 1, "one List Blobs page");
+      await expectKind(collect(empty.listVersions("")), "NotVersioned");
+      await expectKind(collect(missing.listVersions("")), "BucketNotFound");
+    } finally {
+      p.close();
+      empty.close();
+      missing.close();
+    }
+  });
+});
+
+describe("file:// versions", () => {
+  test("a folder keeps no versions: versioning() is disabled and listVersions throws NotVersioned", async () => {
+    const dir = await makeTempDir("provider-versions");
+    const p = await build({ url: `file://${dir}` });
+    try {
+      assert.equal(await p.versioning(), "disabled");
+      await expectKind(collect(p.listVersions("")), "NotVersioned");
+    } finally {
+      p.close();
+      await removeDir(dir);
     }
   });
 });

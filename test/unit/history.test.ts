@@ -289,6 +289,49 @@ test("changePoints: a change of only ignored or control objects is no new state;
   assert.match(points[0]?.problem ?? "", /control character/);
 });
 
+test("changePoints agree with stateAt on random histories: each point's revision, object count and counts against the point before", async () => {
+  let seed = 7;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  for (let round = 0; round < 20; round++) {
+    const h = new Versions();
+    let time = 0;
+    for (let step = 0; step < 120; step++) {
+      time += random(4) === 0 ? 3 : 0.1; // quiet gaps close changes now and then
+      const key = ["a.yaml", "b/c.yaml", "b/d.txt", ".sourceignore", "e.yaml", ".bucketops/index.json", "f"][
+        random(7)
+      ] as string;
+      if (key === ".sourceignore")
+        h.put(key, time, ["*.txt\n", "e.yaml\n", "", "b/\n!b/c.yaml\n"][random(4)] as string);
+      else if (random(3) === 0) h.remove(key, time);
+      else h.put(key, time, `${key} ${step}`);
+    }
+    const table = await h.table();
+    const options = { ignore: random(2) === 0 ? "f" : undefined, controlFolder: ".bucketops/" };
+    const points = (await changePoints(table, h.read, options)).reverse();
+    let previous = new ObjectIndex([]);
+    for (const p of points) {
+      const state = await stateAt(table, p.time, h.read, options);
+      const diff = state.index.diff(previous);
+      assert.deepEqual(
+        [p.revision, p.objects, p.added, p.changed, p.removed],
+        [state.revision, state.index.size, diff.added.length, diff.changed.length, diff.removed.length],
+        `round ${round} at ${p.time.toISOString()}`,
+      );
+      assert.notEqual(state.revision, previous.revision(), "each point is a new state");
+      previous = state.index;
+    }
+    const latest = await stateAt(table, LATEST, h.read, options);
+    assert.equal(
+      points.at(-1)?.revision ?? new ObjectIndex([]).revision(),
+      latest.revision,
+      "the newest point is the latest state",
+    );
+  }
+});
+
 test("resolveRef: times, full and short revisions, latest; unknown, ambiguous and malformed refs throw HistoryRefError", () => {
   const point = (t: number, revision: string): ChangePoint => ({
     time: at(t),
