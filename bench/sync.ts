@@ -6,6 +6,8 @@
 //        --controller-cli FILE (another build, for before/after)  --data-dir DIR  --keys-node-options OPTS
 //        --only-events (per dataset only the rows polling vs event-driven one-changed needs: cold, one-changed,
 //        one-changed-event, in a fresh process each and in the warm process)
+//        --history-keys N (10000; 0 skips the history row: N keys × 3 versions on a versioned MinIO bucket, the time
+//        to list the versions and compute the change points)  --only-history (just that row)
 // K200 and K1M (200,000 and 1,000,000 tiny files over file://) are written once under --data-dir and reused.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -33,6 +35,7 @@ import type { ObjectChange } from "../src/source/object-change.js";
 import { writeManyKeys } from "./keys.js";
 import { CONTROLLER_MEMORY_ENV } from "../src/install/manifests.js";
 import { formatControllerRss, runControllerRss, type ControllerRssResult } from "./controller-rss.js";
+import { formatHistoryBench, runHistoryBench, type HistoryBenchResult } from "./history.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WORKER = path.join(repoRoot, "dist/bench/worker.js");
@@ -48,6 +51,8 @@ const { values: flags } = parseArgs({
     "scale-runtimes": { type: "string", default: "standalone,controller" },
     "no-rclone": { type: "boolean", default: false },
     "only-events": { type: "boolean", default: false },
+    "only-history": { type: "boolean", default: false },
+    "history-keys": { type: "string", default: "10000" },
     label: { type: "string", default: "" },
     out: { type: "string", default: path.join(repoRoot, "bench/results/latest.json") },
     "controller-rss": { type: "string", default: "" },
@@ -792,12 +797,14 @@ async function minioRuns(
 async function main(): Promise<void> {
   if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run 'npm run bench' (it builds it)`);
   const work = await mkdtemp(path.join(os.tmpdir(), "bucketops-bench-"));
-  const names = flags.datasets
+  const onlyHistory = flags["only-history"];
+  const historyKeys = Number(flags["history-keys"]);
+  const names = (onlyHistory ? "" : flags.datasets)
     .split(",")
     .map((s) => s.trim().toUpperCase())
     .filter((s) => s !== "");
   const minioNames = names.filter((n) => !(n in KEY_DATASETS));
-  const rssNames = flags["controller-rss"]
+  const rssNames = (onlyHistory ? "" : flags["controller-rss"])
     .split(",")
     .map((s) => s.trim().toUpperCase())
     .filter((s) => s !== "");
@@ -806,17 +813,24 @@ async function main(): Promise<void> {
   let scale: ScaleResult | undefined;
   let scaleController: ControllerScaleResult | undefined;
   const controllerRss: ControllerRssResult[] = [];
+  let history: HistoryBenchResult | undefined;
   for (const name of names.filter((n) => n in KEY_DATASETS)) rows.push(...(await benchKeys(name, work)));
-  if (minioNames.length > 0 || rssNames.length > 0) {
+  if (minioNames.length > 0 || rssNames.length > 0 || historyKeys > 0) {
     const webhook = await webhookTarget();
     const minio = await startBenchMinio(webhook.env);
     try {
       await minioRuns(minio, { minioNames, rssNames, work, rcloneBin, webhook }, rows, controllerRss);
+      if (historyKeys > 0)
+        history = await runHistoryBench(
+          minio,
+          { keys: historyKeys, versions: 3, workDir: path.join(work, "history"), cli: CLI },
+          log,
+        );
     } finally {
       await minio.stop();
     }
   }
-  const minutes = Number(flags["scale-minutes"]);
+  const minutes = onlyHistory ? 0 : Number(flags["scale-minutes"]);
   const scaleOptions = {
     buckets: Number(flags["scale-buckets"]),
     objectsPerBucket: 100,
@@ -861,12 +875,14 @@ async function main(): Promise<void> {
     scale,
     scaleController,
     controllerRss,
+    history,
   };
-  process.stdout.write(`\n${table(rows)}\n\n`);
+  if (!onlyHistory) process.stdout.write(`\n${table(rows)}\n\n`);
   for (const [k, v] of Object.entries(result.ratios)) process.stdout.write(`${k}: ${v.toFixed(2)}\n`);
   if (scale) process.stdout.write(`\n${formatScale("scale", scale)}\n`);
   if (scaleController) process.stdout.write(`${formatControllerScale(scaleController)}\n`);
   for (const r of controllerRss) process.stdout.write(`${formatControllerRss(r)}\n`);
+  if (history) process.stdout.write(`\n${formatHistoryBench(history)}\n`);
   await mkdir(path.dirname(flags.out), { recursive: true });
   await writeFile(flags.out, `${JSON.stringify(result, null, 2)}\n`);
   log(`results written to ${flags.out}`);

@@ -6,9 +6,12 @@
 import "./supported-runtime.js";
 import { Command, CommanderError } from "commander";
 import { registerController } from "./commands/controller.js";
+import { registerDiff } from "./commands/diff.js";
 import { registerFetch } from "./commands/fetch.js";
 import { registerGet } from "./commands/get.js";
+import { registerHistory } from "./commands/history.js";
 import { registerInstall } from "./commands/install.js";
+import { registerPin } from "./commands/pin.js";
 import { registerPush } from "./commands/push.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerRun } from "./commands/run.js";
@@ -28,6 +31,9 @@ registerFetch(program);
 registerPush(program);
 registerGet(program);
 registerReconcile(program);
+registerHistory(program);
+registerDiff(program);
+registerPin(program);
 registerInstall(program);
 
 try {

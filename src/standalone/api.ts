@@ -2,8 +2,14 @@
 import type { FastifyInstance } from "fastify";
 import type { StandaloneRunner } from "./runner.js";
 import { dashboardHtml } from "./dashboard.js";
+import { registerDiffRoute } from "./routes/diff.js";
+import { registerHistoryRoute } from "./routes/history.js";
+import { registerPinRoutes } from "./routes/pin.js";
 
-/** Registers GET /api/buckets, GET /api/buckets/:namespace/:name, POST …/reconcile and the dashboard at /. */
+/**
+ * Registers GET /api/buckets, GET /api/buckets/:namespace/:name, POST …/reconcile, the time-travel routes
+ * (GET …/history, GET …/diff, POST and DELETE …/pin) and the dashboard at /.
+ */
 export function registerApi(app: FastifyInstance, runner: StandaloneRunner): void {
   app.get("/api/buckets", () => ({ items: runner.list(), problems: runner.folderProblems() }));
 
@@ -29,6 +35,10 @@ export function registerApi(app: FastifyInstance, runner: StandaloneRunner): voi
       };
     },
   );
+
+  registerHistoryRoute(app, runner);
+  registerDiffRoute(app, runner);
+  registerPinRoutes(app, runner);
 
   app.get("/readyz", () => ({ status: "ok" }));
   app.get("/", (_req, reply) => reply.type("text/html; charset=utf-8").send(dashboardHtml()));

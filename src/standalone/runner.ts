@@ -16,7 +16,7 @@ import type { ArtifactStore } from "../storage/artifact-store.js";
 import type { FolderContents, FolderProblem } from "./config-folder.js";
 import { FolderScanner } from "./folder-scanner.js";
 import { failureBackoff, nextInterval } from "../engine/requeue.js";
-import { specHash, StateStore, type BucketState } from "./state-store.js";
+import { specHash, StateStore, type BucketPin, type BucketState } from "./state-store.js";
 
 export interface RunnerOptions {
   configDir: string;
@@ -66,8 +66,26 @@ export interface BucketView {
   generation: number;
   status: BucketState["status"];
   lastReconcile?: BucketState["lastReconcile"];
+  /** Set by `bucketops pin --server`: the asOf reconciled instead of the YAML's. */
+  pin?: BucketPin;
   nextReconcileAt?: string;
   reconciling: boolean;
+}
+
+/** A Bucket of the folder as the runner resolves it: what building its provider outside a reconcile needs. */
+export interface RunnerBucket {
+  ref: { namespace: string; name: string };
+  /** The YAML's spec (without a pin). */
+  spec: unknown;
+  /** The folder of its YAML file (relative file:// URLs resolve against it). */
+  baseDir: string;
+  /** The folder's Secrets. */
+  readSecret: (namespace: string, name: string) => Promise<SecretData | undefined>;
+  /**
+   * A content cache folder for reading past versions (history, diff): its own, not the reconcile's, which a
+   * reconcile prunes; removed with the Bucket.
+   */
+  cacheDir: string;
 }
 
 export class StandaloneRunner {
@@ -167,6 +185,37 @@ export class StandaloneRunner {
     entry.rerun = true;
     await entry.running;
     return entry.running ?? this.run(entry);
+  }
+
+  /**
+   * Pins a Bucket to a past state of its prefix (its YAML spec with `asOf` overlaid; undefined unpins: back to the
+   * YAML's spec), saves the pin with the Bucket's state so that it survives a restart, and reconciles now. The
+   * YAML file is never rewritten. Resolves with the reconcile's result, or undefined when no such Bucket exists.
+   */
+  async setPin(
+    namespace: string,
+    name: string,
+    pin: BucketPin | undefined,
+  ): Promise<ReconcileResult | undefined> {
+    const entry = this.entries.get(`${namespace}/${name}`);
+    if (!entry) return undefined;
+    const { pin: _previous, ...rest } = entry.state;
+    entry.state = { ...rest, ...(pin ? { pin } : {}), generation: entry.state.generation + 1 };
+    await this.states.save(namespace, name, entry.state);
+    return this.reconcileNow(namespace, name);
+  }
+
+  /** The Bucket with its spec and the folder's Secrets, or undefined when no such Bucket exists. */
+  bucket(namespace: string, name: string): RunnerBucket | undefined {
+    const entry = this.entries.get(`${namespace}/${name}`);
+    if (!entry) return undefined;
+    return {
+      ref: { namespace, name },
+      spec: entry.object.spec,
+      baseDir: path.dirname(entry.file),
+      readSecret: (ns, secretName) => Promise.resolve(this.secrets.get(`${ns}/${secretName}`)),
+      cacheDir: this.historyCacheDir(namespace, name),
+    };
   }
 
   /**
@@ -281,6 +330,7 @@ export class StandaloneRunner {
     await this.states.remove(namespace, name);
     this.options.metrics?.forget({ namespace, name });
     await rm(path.join(this.cacheRoot(), namespace, name), { recursive: true, force: true });
+    await rm(this.historyCacheDir(namespace, name), { recursive: true, force: true });
     this.options.logger.info({ bucket: key }, "Bucket removed from the folder; its artifacts were deleted");
   }
 
@@ -332,7 +382,7 @@ export class StandaloneRunner {
       {
         ref: { namespace, name },
         generation: entry.state.generation,
-        spec: entry.object.spec,
+        spec: pinnedSpec(entry.object.spec, entry.state.pin),
         baseDir: path.dirname(entry.file),
         annotations: entry.object.metadata.annotations,
         status: entry.state.status,
@@ -379,6 +429,10 @@ export class StandaloneRunner {
     return path.join(this.options.storageRoot, "cache");
   }
 
+  private historyCacheDir(namespace: string, name: string): string {
+    return path.join(this.options.storageRoot, "history-cache", namespace, name);
+  }
+
   private view(entry: Entry): BucketView {
     const view: BucketView = {
       namespace: entry.object.metadata.namespace,
@@ -391,6 +445,7 @@ export class StandaloneRunner {
       reconciling: entry.running !== undefined,
     };
     if (entry.state.lastReconcile) view.lastReconcile = entry.state.lastReconcile;
+    if (entry.state.pin) view.pin = entry.state.pin;
     if (entry.nextAt) view.nextReconcileAt = entry.nextAt.toISOString();
     return view;
   }
@@ -402,6 +457,12 @@ function intervalOf(entry: Entry): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The spec a pinned Bucket is reconciled with: the YAML's, with the pin's asOf over any asOf it has. */
+function pinnedSpec(spec: unknown, pin: BucketPin | undefined): unknown {
+  if (!pin || typeof spec !== "object" || spec === null) return spec;
+  return { ...spec, asOf: pin.asOf };
 }
 
 function isSuspended(spec: unknown): boolean {

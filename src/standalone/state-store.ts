@@ -11,6 +11,18 @@ export interface BucketState {
   specHash: string;
   status: BucketStatus;
   lastReconcile?: { at: string; outcome: string; stats: ReconcileStats };
+  /** A pin set through the API (`bucketops pin --server`): overlays the YAML's spec.asOf until unpinned. */
+  pin?: BucketPin;
+}
+
+/** A Bucket pinned to a past state of its prefix. */
+export interface BucketPin {
+  /** RFC 3339 time written into the spec as asOf. */
+  asOf: string;
+  /** What was asked for (a time or a revision), as given. */
+  to: string;
+  /** When the pin was set. */
+  at: string;
 }
 
 /** Hash of a spec, to notice edits of the YAML. */

@@ -211,6 +211,7 @@ function withTimeout(spec: unknown, timeoutMs: number | undefined): unknown {
   return { ...spec, timeout: `${timeoutMs}ms` };
 }
 
-function defaultCacheDir(): string {
+/** The content cache of the one-shot commands: $XDG_CACHE_HOME/bucketops, else ~/.cache/bucketops. */
+export function defaultCacheDir(): string {
   return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "bucketops");
 }

@@ -1,0 +1,77 @@
+// What history, diff and pin --export share: the flags naming a bucket (as fetch takes them), opening it, and
+// turning what can go wrong into one-line CLI errors.
+import path from "node:path";
+import type { Command } from "commander";
+import { SpecError } from "../api/errors.js";
+import { CredentialsError } from "../credentials/secret.js";
+import { withBucket, type OpenBucket } from "../engine/open-bucket.js";
+import { bucketCacheDir } from "../engine/time-travel.js";
+import { ProviderError } from "../providers/types.js";
+import { HistoryRefError } from "../source/history.js";
+import { defaultCacheDir, resolveTarget, type Target, type TargetFlags } from "./commands/fetch.js";
+import { CliError, ExitCode } from "./exit-codes.js";
+
+/** The parsed flags of withTargetFlags. */
+export interface BucketTargetFlags extends TargetFlags {
+  cacheDir?: string;
+}
+
+/** Adds fetch's flags that name a bucket (--name, --endpoint, --region, --insecure) and --cache-dir. */
+export function withTargetFlags(command: Command): Command {
+  return command
+    .option("--name <name>", "which Bucket of the YAML file, when it holds several")
+    .option("--endpoint <host:port>", "S3-compatible endpoint for a URL source")
+    .option("--region <region>", "region for a URL source")
+    .option("--insecure", "plain HTTP to the endpoint")
+    .option(
+      "--cache-dir <dir>",
+      "content cache for the files read (default: ~/.cache/bucketops, shared with fetch)",
+    );
+}
+
+/**
+ * Resolves <source> (a Bucket YAML file or a URL) as fetch does, opens its provider, runs `fn` and closes it.
+ * `cacheDir` is the Bucket's content cache folder (fetch's). Errors become CliErrors (see cliError).
+ */
+export async function withTargetBucket<T>(
+  source: string,
+  flags: BucketTargetFlags,
+  fn: (bucket: OpenBucket, cacheDir: string, target: Target) => Promise<T>,
+): Promise<T> {
+  const target = await resolveTarget(source, flags);
+  const cacheDir = bucketCacheDir(
+    path.join(path.resolve(flags.cacheDir ?? defaultCacheDir()), "cache"),
+    target.ref,
+  );
+  try {
+    return await withBucket(
+      {
+        spec: target.spec,
+        baseDir: target.baseDir,
+        namespace: target.ref.namespace,
+        readSecret: (ns, name) => Promise.resolve(target.secrets.get(`${ns}/${name}`)),
+      },
+      (bucket) => fn(bucket, cacheDir, target),
+    );
+  } catch (error) {
+    throw cliError(error);
+  }
+}
+
+/**
+ * A CliError for what opening a bucket or reading its history throws: a bad spec, Secret or time/revision is a
+ * usage error (exit 2); a bucket without versioning, a refused or unreachable bucket fail (exit 1).
+ */
+export function cliError(error: unknown): unknown {
+  if (error instanceof CliError) return error;
+  if (error instanceof SpecError || error instanceof CredentialsError || error instanceof HistoryRefError)
+    return new CliError(error.message, ExitCode.Usage);
+  if (error instanceof ProviderError) {
+    const hint =
+      error.kind === "NotVersioned"
+        ? "; history, diff and pin need it (S3: PutBucketVersioning Status=Enabled; GCS: object versioning; Azure: blob versioning)"
+        : "";
+    return new CliError(`${error.message}${hint}`, ExitCode.Failed);
+  }
+  return error;
+}
