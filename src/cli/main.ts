@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=2 --max-old-space-size=1024
 // The shebang sizes V8's heap for a long sync: 2 MiB semi-spaces (Node's default lets 100+ MiB of garbage build up
 // before a scavenge at 200,000+ keys) and a 1 GiB old space (without a limit V8 sizes it from the machine's memory
-// and grows it early). See README, Memory at scale. `node dist/src/cli/main.js` runs without them.
+// and grows it early). See bench/README.md, Memory at scale. `node dist/src/cli/main.js` runs without them.
 // The bucketops command line: a thin layer of flags over the same functions the tests call.
 import "./supported-runtime.js";
 import { Command, CommanderError } from "commander";

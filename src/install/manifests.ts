@@ -69,7 +69,7 @@ export function installObjects(options: InstallOptions = DEFAULT_INSTALL): Recor
  * Node's memory settings in the controller's Deployment. Without a heap limit V8 lets the old generation grow
  * with garbage (controller RSS 211–235 MiB on dataset A, growing); with it 158–170 MiB over 20 reconciles.
  * Packed indexes are ArrayBuffers, outside this limit. One malloc arena less per thread (zlib runs on the libuv
- * pool) saves a little more. Measured with `npm run bench -- --datasets= --controller-rss A,B` (README Performance).
+ * pool) saves a little more. Measured with `npm run bench -- --datasets= --controller-rss A,B` (bench/README.md).
  */
 export const CONTROLLER_MEMORY_ENV: Readonly<Record<string, string>> = {
   NODE_OPTIONS: "--max-semi-space-size=2 --max-old-space-size=256",
