@@ -1,11 +1,10 @@
-// `bucketops run`: the standalone runtime.
+// `bucketops run`: the standalone runtime. This module only declares the flags; actions/run.ts does the work.
 import type { Command } from "commander";
-import { startStandalone } from "../../standalone/start.js";
-import { limitsFromFlags, withReconcileFlags, type ReconcileFlags } from "../flags.js";
+import { withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { withHookFlags, type HookFlags } from "../hook-flags.js";
-import { createLogger } from "../logger.js";
 
-interface RunFlags extends ReconcileFlags, HookFlags {
+/** The parsed flags of `run`. */
+export interface RunFlags extends ReconcileFlags, HookFlags {
   config: string;
   storage: string;
   listen: string;
@@ -14,6 +13,7 @@ interface RunFlags extends ReconcileFlags, HookFlags {
   watch: boolean;
 }
 
+/** Registers `run`. */
 export function registerRun(program: Command): void {
   withHookFlags(withReconcileFlags(program.command("run")))
     .description(
@@ -29,40 +29,7 @@ export function registerRun(program: Command): void {
     .option("--log-level <level>", "debug, info, warn or error", "info")
     .option("--no-watch", "do not watch the folder for edits")
     .action(async (flags: RunFlags) => {
-      const logger = createLogger(flags.logLevel);
-      const handle = await startStandalone({
-        configDir: flags.config,
-        storageRoot: flags.storage,
-        listen: flags.listen,
-        advertiseAddress: flags.storageAdvAddr,
-        concurrency: flags.concurrency,
-        concurrentReconciles: flags.concurrent,
-        retentionRecords: flags.artifactRetentionRecords,
-        retentionTtlMs: flags.artifactRetentionTtl,
-        logger,
-        watch: flags.watch,
-        engine: { limits: limitsFromFlags(flags) },
-        hooks: flags.hookSecret,
-      });
-      const buckets = handle.runner.list();
-      process.stdout.write(
-        [
-          `bucketops is serving ${buckets.length} Bucket(s) from ${flags.config}`,
-          `  dashboard:  ${handle.url}/`,
-          `  API:        ${handle.url}/api/buckets`,
-          ...buckets.map((b) => `  artifact:   ${handle.store.latestUrl(b)}  (${b.namespace}/${b.name})`),
-          "press Ctrl-C to stop",
-          "",
-        ].join("\n"),
-      );
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          resolve();
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-      logger.info("shutting down");
-      await handle.close();
+      const { runAction } = await import("../actions/run.js");
+      await runAction(flags);
     });
 }
