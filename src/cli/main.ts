@@ -15,6 +15,8 @@ import { registerPin } from "./commands/pin.js";
 import { registerPush } from "./commands/push.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerRun } from "./commands/run.js";
+import { registerCompletion } from "./commands/completion.js";
+import { registerSourceBucketVerbs } from "./commands/source-bucket/register.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 
 const program = new Command("bucketops")
@@ -35,6 +37,8 @@ registerHistory(program);
 registerDiff(program);
 registerPin(program);
 registerInstall(program);
+registerSourceBucketVerbs(program);
+registerCompletion(program);
 
 try {
   await program.parseAsync(process.argv);
