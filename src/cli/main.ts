@@ -16,12 +16,15 @@ import { registerPush } from "./commands/push.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerRun } from "./commands/run.js";
 import { CliError, ExitCode } from "./exit-codes.js";
+import { logFormatOption } from "./log-format.js";
 
 const program = new Command("bucketops")
   .description(
     "A GitOps source for object storage: Flux-compatible Bucket artifacts from S3, GCS, Azure and folders",
   )
   .version("0.1.0")
+  .addOption(logFormatOption())
+  .configureHelp({ showGlobalOptions: true })
   .showHelpAfterError()
   .exitOverride();
 

@@ -39,7 +39,9 @@ export async function fetchAction(source: string, flags: FetchFlags): Promise<vo
       store,
       readSecret: (ns, name) => Promise.resolve(target.secrets.get(`${ns}/${name}`)),
       cacheRoot: path.join(cacheDir, "cache"),
-      logger: createLogger(flags.logLevel),
+      logger: await createLogger(flags.logLevel, flags.logFormat),
+      // The error line below reports a failure; the engine's own log of it would say it twice.
+      callerReportsFailure: true,
       concurrency: flags.concurrency,
       limits: limitsFromFlags(flags),
       onProgress: (e) => {

@@ -2,10 +2,11 @@
 // declares the flags; actions/fetch.ts does the work and is imported when the command runs (fast --help).
 import type { Command } from "commander";
 import { positiveDurationFlag, positiveInt, withLimitFlags, type LimitFlags } from "../flags.js";
+import type { LogFormatFlags } from "../log-format.js";
 import type { TargetFlags } from "../target-flags.js";
 
 /** The parsed flags of `fetch`. */
-export interface FetchFlags extends LimitFlags, TargetFlags {
+export interface FetchFlags extends LimitFlags, TargetFlags, LogFormatFlags {
   output: string;
   cacheDir?: string;
   concurrency: number;
@@ -44,8 +45,8 @@ export function registerFetch(program: Command): void {
     .option("--force", "replace a non-empty output directory")
     .option("--json", "print the result as JSON")
     .option("--log-level <level>", "debug, info, warn or error", "warn")
-    .action(async (source: string, flags: FetchFlags) => {
+    .action(async (source: string, _flags: FetchFlags, command: Command) => {
       const { fetchAction } = await import("../actions/fetch.js");
-      await fetchAction(source, flags);
+      await fetchAction(source, command.optsWithGlobals<FetchFlags>());
     });
 }

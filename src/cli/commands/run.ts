@@ -2,9 +2,10 @@
 import type { Command } from "commander";
 import { withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { withHookFlags, type HookFlags } from "../hook-flags.js";
+import type { LogFormatFlags } from "../log-format.js";
 
 /** The parsed flags of `run`. */
-export interface RunFlags extends ReconcileFlags, HookFlags {
+export interface RunFlags extends ReconcileFlags, HookFlags, LogFormatFlags {
   config: string;
   storage: string;
   listen: string;
@@ -28,8 +29,8 @@ export function registerRun(program: Command): void {
     )
     .option("--log-level <level>", "debug, info, warn or error", "info")
     .option("--no-watch", "do not watch the folder for edits")
-    .action(async (flags: RunFlags) => {
+    .action(async (_flags: RunFlags, command: Command) => {
       const { runAction } = await import("../actions/run.js");
-      await runAction(flags);
+      await runAction(command.optsWithGlobals<RunFlags>());
     });
 }
