@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { positiveDurationFlag, positiveInt, withLimitFlags, type LimitFlags } from "../flags.js";
 import type { LogFormatFlags } from "../log-format.js";
-import type { TargetFlags } from "../target-flags.js";
+import { CREDENTIALS_FILE_FLAG, type TargetFlags } from "../target-flags.js";
 
 /** The parsed flags of `fetch`. */
 export interface FetchFlags extends LimitFlags, TargetFlags, LogFormatFlags {
@@ -31,6 +31,7 @@ export function registerFetch(program: Command): void {
     .option("--endpoint <host:port>", "S3-compatible endpoint for a URL source")
     .option("--region <region>", "region for a URL source")
     .option("--insecure", "plain HTTP to the endpoint")
+    .option(...CREDENTIALS_FILE_FLAG)
     .option("--ignore <patterns>", "extra ignore rules (gitignore syntax, newline-separated)")
     .option(
       "--cache-dir <dir>",
