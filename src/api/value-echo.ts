@@ -6,7 +6,7 @@ const MAX_ECHO = 64;
 /**
  * `value` as a short JSON-like quote for the error about the field at `path`, or undefined when it should not be
  * shown: a field whose name suggests a secret (any path segment), or no value at all. Credentials in a URL's
- * userinfo are masked; the quote is cut at 64 characters with "…".
+ * userinfo and its query (SAS tokens, signatures) are masked; the quote is cut at 64 characters with "…".
  */
 export function echoValue(path: readonly PropertyKey[], value: unknown): string | undefined {
   if (value === undefined) return undefined;
@@ -18,5 +18,6 @@ export function echoValue(path: readonly PropertyKey[], value: unknown): string 
     text = typeof value;
   }
   text = text.replace(/(\/\/)[^/@\s"]*@/g, "$1***@");
+  if (text.includes("://")) text = text.replace(/\?[^"\s]*/g, "?***"); // a SAS token or signed query
   return text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO - 1)}…` : text;
 }

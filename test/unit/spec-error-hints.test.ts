@@ -74,6 +74,7 @@ void test("values of secret-bearing fields are never echoed; URL userinfo is mas
   assert.equal(echoValue(["password"], "hunter2"), undefined);
   assert.equal(echoValue(["accountKey"], "abc"), undefined);
   assert.equal(echoValue(["endpoint"], "https://user:pw@host"), '"https://***@host"');
+  assert.equal(echoValue(["endpoint"], "https://acct.blob/c?sv=1&sig=SECRET"), '"https://acct.blob/c?***"');
   assert.equal(echoValue(["interval"], undefined), undefined);
   const message = specMessage({ bucketName: "b", interval: "1m", secretRef: { name: 12345 } });
   assert.ok(message.startsWith("spec.secretRef.name: "), message);
