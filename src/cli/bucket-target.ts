@@ -2,12 +2,14 @@
 // can go wrong into one-line CLI errors.
 import path from "node:path";
 import { SpecError } from "../api/errors.js";
+import { normalizeSpec } from "../api/normalize.js";
 import { CredentialsError } from "../credentials/secret.js";
 import { withBucket, type OpenBucket } from "../engine/open-bucket.js";
 import { bucketCacheDir } from "../engine/time-travel.js";
 import { ProviderError } from "../providers/types.js";
 import { HistoryRefError } from "../source/history.js";
 import { CliError, ExitCode } from "./exit-codes.js";
+import { noCredentialsMessage } from "./no-credentials.js";
 import { defaultCacheDir, resolveTarget, type Target } from "./target.js";
 import type { BucketTargetFlags } from "./target-flags.js";
 
@@ -36,7 +38,11 @@ export async function withTargetBucket<T>(
       (bucket) => fn(bucket, cacheDir, target),
     );
   } catch (error) {
-    throw cliError(error);
+    const noCredentials =
+      error instanceof ProviderError && error.kind === "Unauthorized"
+        ? noCredentialsMessage(normalizeSpec(target.spec, target.baseDir))
+        : undefined;
+    throw noCredentials ? new CliError(noCredentials, ExitCode.Failed) : cliError(error);
   }
 }
 

@@ -19,6 +19,11 @@ export interface Target {
  * for an unreadable file or no / several Buckets.
  */
 export async function resolveTarget(source: string, flags: TargetFlags): Promise<Target> {
+  const target = await resolveSource(source, flags);
+  return flags.credentialsFile === undefined ? target : withCredentialsFile(target, flags.credentialsFile);
+}
+
+async function resolveSource(source: string, flags: TargetFlags): Promise<Target> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
     const spec: Record<string, unknown> = { url: source, interval: "1m" };
     if (flags.endpoint !== undefined) spec.endpoint = flags.endpoint;
@@ -51,6 +56,35 @@ export async function resolveTarget(source: string, flags: TargetFlags): Promise
   if (flags.ignore !== undefined && typeof spec === "object" && spec !== null)
     spec = { ...spec, ignore: flags.ignore };
   return { ref: bucket.object.metadata, spec, baseDir: path.dirname(bucket.file), secrets: contents.secrets };
+}
+
+/**
+ * The target with its spec.secretRef set to the one Secret of `file` (a Secret YAML document, with the keys a
+ * Bucket's Secret takes). Throws CliError (Usage) for an unreadable file or not exactly one Secret in it.
+ */
+async function withCredentialsFile(target: Target, file: string): Promise<Target> {
+  const contents = await loadFiles([file]);
+  if (contents.problems.length > 0) {
+    throw new CliError(
+      contents.problems.map((p) => `--credentials-file ${p.file}: ${p.message}`).join("\n"),
+      ExitCode.Usage,
+    );
+  }
+  const secrets = [...contents.secrets.entries()];
+  const [only] = secrets;
+  if (secrets.length !== 1 || !only)
+    throw new CliError(
+      `--credentials-file ${file}: expected one Secret document, found ${secrets.length}`,
+      ExitCode.Usage,
+    );
+  const [key, data] = only;
+  const name = key.slice(key.indexOf("/") + 1);
+  const spec = typeof target.spec === "object" && target.spec !== null ? target.spec : {};
+  return {
+    ...target,
+    spec: { ...spec, secretRef: { name } },
+    secrets: new Map([...target.secrets, [`${target.ref.namespace}/${name}`, data]]),
+  };
 }
 
 /** The content cache of the one-shot commands: $XDG_CACHE_HOME/bucketops, else ~/.cache/bucketops. */

@@ -6,7 +6,7 @@ import { createLogger } from "../logger.js";
 
 /** Runs the controller until SIGINT, SIGTERM or lost leadership (exit 1), then closes it. */
 export async function controllerAction(flags: ControllerFlags): Promise<void> {
-  const logger = createLogger(flags.logLevel);
+  const logger = await createLogger(flags.logLevel, flags.logFormat);
   const runtime = await startControllerRuntime({
     kubeconfig: flags.kubeconfig,
     storagePath: flags.storagePath,

@@ -2,7 +2,7 @@
 import { createReadStream } from "node:fs";
 import { copyFile, mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { initialStatus } from "../../api/status.js";
+import { initialStatus, Reason } from "../../api/status.js";
 import { extractTarGz } from "../../artifact/extract.js";
 import { reconcile } from "../../engine/reconcile.js";
 import { StateStore } from "../../standalone/state-store.js";
@@ -11,6 +11,7 @@ import type { FetchFlags } from "../commands/fetch.js";
 import { CliError, ExitCode } from "../exit-codes.js";
 import { limitsFromFlags } from "../flags.js";
 import { createLogger } from "../logger.js";
+import { noCredentialsMessage } from "../no-credentials.js";
 import { createProgress } from "../progress.js";
 import { defaultCacheDir, resolveTarget } from "../target.js";
 
@@ -39,7 +40,9 @@ export async function fetchAction(source: string, flags: FetchFlags): Promise<vo
       store,
       readSecret: (ns, name) => Promise.resolve(target.secrets.get(`${ns}/${name}`)),
       cacheRoot: path.join(cacheDir, "cache"),
-      logger: createLogger(flags.logLevel),
+      logger: await createLogger(flags.logLevel, flags.logFormat),
+      // The error line below reports a failure; the engine's own log of it would say it twice.
+      callerReportsFailure: true,
       concurrency: flags.concurrency,
       limits: limitsFromFlags(flags),
       onProgress: (e) => {
@@ -55,7 +58,13 @@ export async function fetchAction(source: string, flags: FetchFlags): Promise<vo
   });
   const artifact = result.status.artifact;
   if (result.error || !artifact) {
-    const why = result.error ? `${result.error.reason}: ${result.error.message}` : "the Bucket is suspended";
+    const noCredentials =
+      result.error?.reason === Reason.AuthenticationFailed && result.spec
+        ? noCredentialsMessage(result.spec)
+        : undefined;
+    const why = result.error
+      ? (noCredentials ?? `${result.error.reason}: ${result.error.message}`)
+      : "the Bucket is suspended";
     throw new CliError(
       `fetch failed: ${why}`,
       result.error?.policy === "stall" ? ExitCode.Usage : ExitCode.Failed,

@@ -5,6 +5,7 @@ import { normalizeSpec } from "../../api/normalize.js";
 import { resolveConnection } from "../../credentials/resolve.js";
 import { DEFAULT_TUNING } from "../../engine/reconcile.js";
 import { createProvider } from "../../providers/index.js";
+import { ProviderError } from "../../providers/types.js";
 import { FolderError } from "../../publish/folder-walk.js";
 import { prefixFolder } from "../../publish/index-object.js";
 import { push, type PushResult } from "../../publish/push.js";
@@ -12,6 +13,7 @@ import type { PushPlan } from "../../publish/push-plan.js";
 import { loadPrivateKey, SignatureKeyError } from "../../publish/signature.js";
 import type { PushFlags } from "../commands/push.js";
 import { CliError, ExitCode } from "../exit-codes.js";
+import { noCredentialsMessage } from "../no-credentials.js";
 import { resolveTarget } from "../target.js";
 import { createUploadProgress } from "../upload-progress.js";
 
@@ -55,8 +57,12 @@ export async function pushAction(
     });
   } catch (error) {
     if (error instanceof FolderError) throw new CliError(error.message, ExitCode.Usage);
+    const noCredentials =
+      error instanceof ProviderError && error.kind === "Unauthorized"
+        ? noCredentialsMessage(spec)
+        : undefined;
     throw new CliError(
-      `push failed: ${error instanceof Error ? error.message : String(error)}`,
+      `push failed: ${noCredentials ?? (error instanceof Error ? error.message : String(error))}`,
       ExitCode.Failed,
     );
   } finally {

@@ -7,7 +7,7 @@ import { createLogger } from "../logger.js";
 
 /** Runs the standalone runtime until SIGINT or SIGTERM, then closes it. */
 export async function runAction(flags: RunFlags): Promise<void> {
-  const logger = createLogger(flags.logLevel);
+  const logger = await createLogger(flags.logLevel, flags.logFormat);
   const handle = await startStandalone({
     configDir: flags.config,
     storageRoot: flags.storage,

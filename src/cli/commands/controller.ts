@@ -3,9 +3,10 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { durationOption, withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { withHookFlags, type HookFlags } from "../hook-flags.js";
+import type { LogFormatFlags } from "../log-format.js";
 
 /** The parsed flags of `controller`. */
-export interface ControllerFlags extends ReconcileFlags, HookFlags {
+export interface ControllerFlags extends ReconcileFlags, HookFlags, LogFormatFlags {
   kubeconfig?: string;
   storagePath: string;
   storageAddr: string;
@@ -75,9 +76,9 @@ export function registerController(program: Command): void {
       durationOption("--leader-election-retry-period <duration>", "pause between lease attempts", "2s"),
     )
     .option("--log-level <level>", "debug, info, warn or error", "info")
-    .action(async (flags: ControllerFlags) => {
+    .action(async (_flags: ControllerFlags, command: Command) => {
       const { controllerAction } = await import("../actions/controller.js");
-      await controllerAction(flags);
+      await controllerAction(command.optsWithGlobals<ControllerFlags>());
     });
 }
 

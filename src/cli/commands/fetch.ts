@@ -2,10 +2,11 @@
 // declares the flags; actions/fetch.ts does the work and is imported when the command runs (fast --help).
 import type { Command } from "commander";
 import { positiveDurationFlag, positiveInt, withLimitFlags, type LimitFlags } from "../flags.js";
-import type { TargetFlags } from "../target-flags.js";
+import type { LogFormatFlags } from "../log-format.js";
+import { CREDENTIALS_FILE_FLAG, type TargetFlags } from "../target-flags.js";
 
 /** The parsed flags of `fetch`. */
-export interface FetchFlags extends LimitFlags, TargetFlags {
+export interface FetchFlags extends LimitFlags, TargetFlags, LogFormatFlags {
   output: string;
   cacheDir?: string;
   concurrency: number;
@@ -30,6 +31,7 @@ export function registerFetch(program: Command): void {
     .option("--endpoint <host:port>", "S3-compatible endpoint for a URL source")
     .option("--region <region>", "region for a URL source")
     .option("--insecure", "plain HTTP to the endpoint")
+    .option(...CREDENTIALS_FILE_FLAG)
     .option("--ignore <patterns>", "extra ignore rules (gitignore syntax, newline-separated)")
     .option(
       "--cache-dir <dir>",
@@ -44,8 +46,8 @@ export function registerFetch(program: Command): void {
     .option("--force", "replace a non-empty output directory")
     .option("--json", "print the result as JSON")
     .option("--log-level <level>", "debug, info, warn or error", "warn")
-    .action(async (source: string, flags: FetchFlags) => {
+    .action(async (source: string, _flags: FetchFlags, command: Command) => {
       const { fetchAction } = await import("../actions/fetch.js");
-      await fetchAction(source, flags);
+      await fetchAction(source, command.optsWithGlobals<FetchFlags>());
     });
 }

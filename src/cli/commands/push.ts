@@ -2,13 +2,10 @@
 // module only declares the flags; actions/push.ts does the work and is imported when the command runs.
 import type { Command } from "commander";
 import { positiveInt } from "../flags.js";
+import { CREDENTIALS_FILE_FLAG, type TargetFlags } from "../target-flags.js";
 
 /** The parsed flags of `push`. */
-export interface PushFlags {
-  name?: string;
-  endpoint?: string;
-  region?: string;
-  insecure?: boolean;
+export interface PushFlags extends TargetFlags {
   prune?: boolean;
   dryRun?: boolean;
   sign?: string;
@@ -27,6 +24,7 @@ export function registerPush(program: Command): void {
     .option("--endpoint <host:port>", "S3-compatible endpoint for a URL target")
     .option("--region <region>", "region for a URL target")
     .option("--insecure", "plain HTTP to the endpoint")
+    .option(...CREDENTIALS_FILE_FLAG)
     .option("--prune", "delete objects under the prefix that the folder no longer has (after the index)")
     .option("--dry-run", "print the plan (+ added, ~ changed, - deleted) and write nothing")
     .option("--sign <private-key.pem>", "sign the index with this Ed25519 private key (PKCS#8 PEM)")

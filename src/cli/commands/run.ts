@@ -2,9 +2,10 @@
 import type { Command } from "commander";
 import { withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { withHookFlags, type HookFlags } from "../hook-flags.js";
+import type { LogFormatFlags } from "../log-format.js";
 
 /** The parsed flags of `run`. */
-export interface RunFlags extends ReconcileFlags, HookFlags {
+export interface RunFlags extends ReconcileFlags, HookFlags, LogFormatFlags {
   config: string;
   storage: string;
   listen: string;
@@ -35,8 +36,8 @@ export function registerRun(program: Command): void {
       "bearer token the API's write routes (reconcile, suspend, pin…) require; without one they are open on a loopback listen address and refused on any other",
     )
     .option("--api-token-file <file>", "read --api-token from a file (keeps it out of the process list)")
-    .action(async (flags: RunFlags) => {
+    .action(async (_flags: RunFlags, command: Command) => {
       const { runAction } = await import("../actions/run.js");
-      await runAction(flags);
+      await runAction(command.optsWithGlobals<RunFlags>());
     });
 }
