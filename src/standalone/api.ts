@@ -3,14 +3,20 @@ import type { FastifyInstance } from "fastify";
 import type { StandaloneRunner } from "./runner.js";
 import { dashboardHtml } from "./dashboard.js";
 import { registerDiffRoute } from "./routes/diff.js";
+import { registerEventsRoute } from "./routes/events.js";
 import { registerHistoryRoute } from "./routes/history.js";
 import { registerPinRoutes } from "./routes/pin.js";
+import { registerSuspendRoutes } from "./routes/suspend.js";
+import { registerWriteAuth, type WriteAuthOptions } from "./routes/write-auth.js";
 
 /**
  * Registers GET /api/buckets, GET /api/buckets/:namespace/:name, POST …/reconcile, the time-travel routes
- * (GET …/history, GET …/diff, POST and DELETE …/pin) and the dashboard at /.
+ * (GET …/history, GET …/diff, POST and DELETE …/pin), POST …/suspend and …/resume, GET …/events and the dashboard
+ * at /. Write routes need a bearer token when one is configured or the server listens beyond loopback (see
+ * registerWriteAuth); without `auth` the API is open (in-process tests).
  */
-export function registerApi(app: FastifyInstance, runner: StandaloneRunner): void {
+export function registerApi(app: FastifyInstance, runner: StandaloneRunner, auth?: WriteAuthOptions): void {
+  if (auth) registerWriteAuth(app, auth);
   app.get("/api/buckets", () => ({ items: runner.list(), problems: runner.folderProblems() }));
 
   app.get<{ Params: { namespace: string; name: string } }>(
@@ -39,6 +45,8 @@ export function registerApi(app: FastifyInstance, runner: StandaloneRunner): voi
   registerHistoryRoute(app, runner);
   registerDiffRoute(app, runner);
   registerPinRoutes(app, runner);
+  registerSuspendRoutes(app, runner);
+  registerEventsRoute(app, runner);
 
   app.get("/readyz", () => ({ status: "ok" }));
   app.get("/", (_req, reply) => reply.type("text/html; charset=utf-8").send(dashboardHtml()));

@@ -1,19 +1,22 @@
-// `bucketops run`: the standalone runtime.
+// `bucketops run`: the standalone runtime. This module only declares the flags; actions/run.ts does the work.
 import type { Command } from "commander";
-import { startStandalone } from "../../standalone/start.js";
-import { limitsFromFlags, withReconcileFlags, type ReconcileFlags } from "../flags.js";
+import { withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { withHookFlags, type HookFlags } from "../hook-flags.js";
-import { createLogger } from "../logger.js";
+import type { LogFormatFlags } from "../log-format.js";
 
-interface RunFlags extends ReconcileFlags, HookFlags {
+/** The parsed flags of `run`. */
+export interface RunFlags extends ReconcileFlags, HookFlags, LogFormatFlags {
   config: string;
   storage: string;
   listen: string;
   storageAdvAddr?: string;
   logLevel: string;
   watch: boolean;
+  apiToken?: string;
+  apiTokenFile?: string;
 }
 
+/** Registers `run`. */
 export function registerRun(program: Command): void {
   withHookFlags(withReconcileFlags(program.command("run")))
     .description(
@@ -28,41 +31,13 @@ export function registerRun(program: Command): void {
     )
     .option("--log-level <level>", "debug, info, warn or error", "info")
     .option("--no-watch", "do not watch the folder for edits")
-    .action(async (flags: RunFlags) => {
-      const logger = createLogger(flags.logLevel);
-      const handle = await startStandalone({
-        configDir: flags.config,
-        storageRoot: flags.storage,
-        listen: flags.listen,
-        advertiseAddress: flags.storageAdvAddr,
-        concurrency: flags.concurrency,
-        concurrentReconciles: flags.concurrent,
-        retentionRecords: flags.artifactRetentionRecords,
-        retentionTtlMs: flags.artifactRetentionTtl,
-        logger,
-        watch: flags.watch,
-        engine: { limits: limitsFromFlags(flags) },
-        hooks: flags.hookSecret,
-      });
-      const buckets = handle.runner.list();
-      process.stdout.write(
-        [
-          `bucketops is serving ${buckets.length} Bucket(s) from ${flags.config}`,
-          `  dashboard:  ${handle.url}/`,
-          `  API:        ${handle.url}/api/buckets`,
-          ...buckets.map((b) => `  artifact:   ${handle.store.latestUrl(b)}  (${b.namespace}/${b.name})`),
-          "press Ctrl-C to stop",
-          "",
-        ].join("\n"),
-      );
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          resolve();
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-      logger.info("shutting down");
-      await handle.close();
+    .option(
+      "--api-token <token>",
+      "bearer token the API's write routes (reconcile, suspend, pin…) require; without one they are open on a loopback listen address and refused on any other",
+    )
+    .option("--api-token-file <file>", "read --api-token from a file (keeps it out of the process list)")
+    .action(async (_flags: RunFlags, command: Command) => {
+      const { runAction } = await import("../actions/run.js");
+      await runAction(command.optsWithGlobals<RunFlags>());
     });
 }
