@@ -234,11 +234,12 @@ test("delete source bucket on a server exits 1 naming the YAML file; unknown Buc
   assert.match(down.stderr, /cannot reach the bucketops server/);
 });
 
-test("run on 0.0.0.0 with --api-token-file: suspend without a token gets 401 (exit 1), with --token or BUCKETOPS_TOKEN it works; get needs none; without a token file writes are refused", async () => {
+test("run with --api-token-file: suspend without a token gets 401 (exit 1), with --token or BUCKETOPS_TOKEN it works; get needs none", async () => {
   const tokenFile = path.join(work, "token");
   await writeFile(tokenFile, "t0ken\n");
-  // Listens on every interface (the rule is about the listen address); the test connects over loopback.
-  const url = await startRun("--listen", "0.0.0.0:0", "--api-token-file", tokenFile);
+  // A token, once set, is required on loopback too, so the test needs no listener beyond 127.0.0.1 (the refusal of
+  // token-less writes on a non-loopback listen address is a unit test: api-suspend.test.ts, through inject).
+  const url = await startRun("--listen", "127.0.0.1:0", "--api-token-file", tokenFile);
   const denied = await cli(url, "suspend", "source", "bucket", "site");
   assert.equal(denied.code, 1);
   assert.match(denied.stderr, /needs Authorization: Bearer <token>/);
@@ -253,9 +254,4 @@ test("run on 0.0.0.0 with --api-token-file: suspend without a token gets 401 (ex
     env: { BUCKETOPS_TOKEN: "t0ken" },
   });
   assert.equal(older.code, 0, `the older verbs send BUCKETOPS_TOKEN too: ${older.stderr}`);
-
-  const open = await startRun("--listen", "0.0.0.0:0");
-  const refused = await cli(open, "reconcile", "source", "bucket", "site");
-  assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /beyond loopback: writes need a token/);
 });
