@@ -310,7 +310,7 @@ test("a Bucket without spec.helmRepository answers 404 on /helm", async () => {
   assert.equal((await fetch(`${repoUrl("nosuch")}/index.yaml`)).status, 404);
 });
 
-test("a chart folder is served as a package whose bytes are identical across two reconciles", async () => {
+test("a chart folder is served as a package whose bytes are identical across two reconciles and whose created time is kept", async () => {
   const before = await view("s3");
   const first = Buffer.from(await (await fetch(`${repoUrl("s3")}/folderchart-3.0.0.tgz`)).arrayBuffer());
   await minio.putObjects("helm-gen", [
