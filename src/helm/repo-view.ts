@@ -31,6 +31,9 @@ export interface HelmProblem {
 
 /** A chart file the repository serves. */
 export interface ServedChart {
+  /** The chart's name and version (Chart.yaml). */
+  name: string;
+  version: string;
   /** Absolute path of the archive. */
   file: string;
   /** sha256 hex, the ETag. */
@@ -84,9 +87,11 @@ export async function buildHelmView(options: BuildViewOptions): Promise<HelmView
   const problems: HelmProblem[] = [];
   const charts = new Map<string, ServedChart>();
   let index = emptyRepoIndex(options.publishedAt);
-  const serve = async (from: string, fileName: string, digest: string, size: number): Promise<void> => {
+  const serve = async (from: string, meta: ChartMetadata, digest: string, size: number): Promise<void> => {
+    const fileName = chartFileName(meta);
     await rename(from, path.join(chartsDir, fileName));
-    charts.set(fileName, { file: path.join(options.dir, "charts", fileName), digest, size });
+    const file = path.join(options.dir, "charts", fileName);
+    charts.set(fileName, { name: meta.name, version: meta.version, file, digest, size });
   };
   const created = (meta: ChartMetadata, digest: string): string => {
     const before = options.previous && findChartVersion(options.previous, meta.name, meta.version);
@@ -122,7 +127,7 @@ export async function buildHelmView(options: BuildViewOptions): Promise<HelmView
         const archive = state.archives.get(found);
         if (!archive || charts.has(fileName)) continue;
         if (add({ ...entry, urls: [fileName], digest: archive.digest }, found))
-          await serve(archive.file, fileName, archive.digest, archive.size);
+          await serve(archive.file, entry, archive.digest, archive.size);
       }
   } else {
     for (const [statePath, archive] of state.archives) {
@@ -136,7 +141,7 @@ export async function buildHelmView(options: BuildViewOptions): Promise<HelmView
       }
       const fileName = chartFileName(meta);
       const entry = chartVersionEntry(meta, fileName, archive.digest, created(meta, archive.digest));
-      if (add(entry, statePath)) await serve(archive.file, fileName, archive.digest, archive.size);
+      if (add(entry, statePath)) await serve(archive.file, entry, archive.digest, archive.size);
     }
   }
   let n = 0;
@@ -151,7 +156,7 @@ export async function buildHelmView(options: BuildViewOptions): Promise<HelmView
         created(packaged.metadata, digest),
       );
       if (add(entry, `${statePath || "."}/`))
-        await serve(packaged.file, packaged.fileName, digest, packaged.size);
+        await serve(packaged.file, packaged.metadata, digest, packaged.size);
     } catch (error: unknown) {
       if (!(error instanceof ChartError)) throw error;
       const file = `${statePath || "."}/` + (error.kind === "not-a-chart" ? "" : "Chart.yaml");

@@ -26,6 +26,8 @@ export interface HelmRouteOptions {
   /** The storage root; views are kept under its helm/ folder. */
   storageRoot: string;
   logger: Logger;
+  /** The views to serve from; default: a new cache over `<storageRoot>/helm`. Pass one to share it (ExternalArtifacts). */
+  cache?: HelmViewCache;
 }
 
 type Params = { namespace: string; name: string; file: string };
@@ -37,7 +39,7 @@ type Params = { namespace: string; name: string; file: string };
  * and files the current view left out, and why.
  */
 export function registerHelmRoutes(app: FastifyInstance, options: HelmRouteOptions): void {
-  const cache = new HelmViewCache(path.join(options.storageRoot, "helm"), options.logger);
+  const cache = options.cache ?? new HelmViewCache(path.join(options.storageRoot, "helm"), options.logger);
   const logger = options.logger.child({ component: "helm" });
   app.get<{ Params: Params }>("/helm/:namespace/:name/:file", async (req, reply) => {
     const { namespace, name, file } = req.params;
