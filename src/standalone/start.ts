@@ -10,6 +10,7 @@ import type { ArtifactStore } from "../storage/artifact-store.js";
 import { createServing } from "../storage/serving.js";
 import { parseListenAddress } from "../storage/http-server.js";
 import { registerApi } from "./api.js";
+import { registerHelmRepo } from "./routes/helm-repo.js";
 import { StandaloneRunner } from "./runner.js";
 
 export interface StandaloneOptions {
@@ -69,6 +70,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     listenHost: parseListenAddress(options.listen).host,
     ...(options.apiToken !== undefined ? { apiToken: options.apiToken } : {}),
   });
+  registerHelmRepo(app, runner, store, options.logger);
   registerHooks(app, {
     secrets: options.hooks ?? [],
     // The folder's Secrets are in memory and reloaded on edit: no cache needed.
