@@ -52,6 +52,15 @@ export const VerifySpec = z.strictObject({
   ),
 });
 
+/** spec.externalArtifacts: which ExternalArtifacts the controller keeps for the Bucket (README "Helm charts"). */
+export const ExternalArtifactsSpec = z.strictObject({
+  charts: z
+    .boolean()
+    .optional()
+    .describe("One ExternalArtifact per chart (.tgz or chart folder), its newest version: for HelmRelease chartRef"),
+  mirror: z.boolean().optional().describe("One ExternalArtifact whose artifact is the Bucket's artifact"),
+});
+
 /** `spec` of a Bucket, as written by users (v1 and v1beta2 share it; `url` is bucketops' shorthand). */
 export const BucketSpecInput = z.strictObject({
   url: z
@@ -77,6 +86,9 @@ export const BucketSpecInput = z.strictObject({
   timeout: duration.optional(),
   ignore: z.string().optional(),
   suspend: z.boolean().optional(),
+  externalArtifacts: ExternalArtifactsSpec.optional().describe(
+    "Flux ExternalArtifacts (source.toolkit.fluxcd.io/v1) owned by this Bucket: charts (one per chart it holds), mirror (its artifact)",
+  ),
   limits: LimitsSpec.optional().describe(
     "Limits checked after the listing, before any download; exceeding one fails with LimitExceeded",
   ),

@@ -8,9 +8,11 @@ import type { Limits } from "../api/limits.js";
 import { createReconcileMetrics } from "../engine/metrics.js";
 import type { HookSecretRef } from "../hooks/config.js";
 import { registerHooks } from "../hooks/routes.js";
+import { serveExternalArtifacts } from "../storage/external-artifact-files.js";
 import { createServing } from "../storage/serving.js";
 import { BucketController } from "./controller.js";
 import { kubeEventRecorder } from "./events.js";
+import { ExternalArtifactSync } from "./external-artifacts.js";
 import { startLeaderElection, type LeaderHandle } from "./leader-election.js";
 import { kubeSecretReader } from "./secrets.js";
 
@@ -68,13 +70,15 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
 
   const serving = await createServing({ ...options, storageRoot });
   const { store, registry, app } = serving;
+  const recordEvent = kubeEventRecorder(kc, identity, logger);
+  await serveExternalArtifacts(app, storageRoot);
   const controller = new BucketController({
     kc,
     store,
     cacheRoot: path.join(storageRoot, "cache"),
     logger,
     metrics: createReconcileMetrics(registry),
-    recordEvent: kubeEventRecorder(kc, identity, logger),
+    recordEvent,
     readSecret: kubeSecretReader(kc),
     workers: options.workers,
     concurrency: options.concurrency,
@@ -82,6 +86,7 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
     labelSelector: options.labelSelector,
     namespace: options.namespace,
     listPageSize: options.listPageSize,
+    externalArtifacts: new ExternalArtifactSync({ kc, store, logger, recordEvent }),
   });
 
   let leader: LeaderHandle | undefined;
