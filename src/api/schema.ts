@@ -57,7 +57,9 @@ export const ExternalArtifactsSpec = z.strictObject({
   charts: z
     .boolean()
     .optional()
-    .describe("One ExternalArtifact per chart (.tgz or chart folder), its newest version: for HelmRelease chartRef"),
+    .describe(
+      "One ExternalArtifact per chart (.tgz or chart folder), its newest version: for HelmRelease chartRef",
+    ),
   mirror: z.boolean().optional().describe("One ExternalArtifact whose artifact is the Bucket's artifact"),
 });
 

@@ -44,7 +44,11 @@ export async function chartsInArtifact(artifactFile: string, workDir: string): P
   const filesDir = path.join(workDir, "files");
   const outDir = path.join(workDir, "out");
   await mkdir(outDir, { recursive: true });
-  await extractWanted(artifactFile, filesDir, (name) => archives.includes(name) || insideRoot(name, roots) !== undefined);
+  await extractWanted(
+    artifactFile,
+    filesDir,
+    (name) => archives.includes(name) || insideRoot(name, roots) !== undefined,
+  );
 
   const found: ArtifactChart[] = [];
   const skipped: ChartError[] = [];
@@ -155,7 +159,12 @@ export async function hashFile(file: string): Promise<{ digest: string; size: nu
 /** Moves `file` to `target` (same filesystem), replacing nothing already there with the same content. */
 export async function moveInto(file: string, target: string): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
-  if (await stat(target).then(() => true, () => false)) {
+  if (
+    await stat(target).then(
+      () => true,
+      () => false,
+    )
+  ) {
     await rm(file, { force: true });
     return;
   }

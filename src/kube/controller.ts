@@ -270,7 +270,8 @@ export class BucketController {
     await this.patchStatus(obj, result.status);
     this.written.set(key, { uid: obj.metadata?.uid ?? "", status: result.status });
     for (const event of result.events) await this.options.recordEvent(obj, event);
-    if (result.spec) await this.syncExternalArtifacts(obj, result.status.artifact, result.spec.externalArtifacts);
+    if (result.spec)
+      await this.syncExternalArtifacts(obj, result.status.artifact, result.spec.externalArtifacts);
     this.options.metrics.observe({ namespace, name }, result);
 
     const interval = result.spec?.intervalMs ?? intervalOf(obj.spec);

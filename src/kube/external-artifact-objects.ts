@@ -48,7 +48,10 @@ export function chartArtifactName(bucket: string, chart: string): string {
 }
 
 /** A new ExternalArtifact (no status: the status subresource ignores it on create) owned by the Bucket. */
-export function newExternalArtifact(bucket: BucketResource, desired: DesiredExternalArtifact): ExternalArtifactResource {
+export function newExternalArtifact(
+  bucket: BucketResource,
+  desired: DesiredExternalArtifact,
+): ExternalArtifactResource {
   const meta = bucket.metadata ?? {};
   return {
     apiVersion: `${GROUP}/v1`,
@@ -74,7 +77,14 @@ export function newExternalArtifact(bucket: BucketResource, desired: DesiredExte
         },
       ],
     },
-    spec: { sourceRef: { apiVersion: `${GROUP}/v1`, kind: "Bucket", name: meta.name ?? "", namespace: meta.namespace } },
+    spec: {
+      sourceRef: {
+        apiVersion: `${GROUP}/v1`,
+        kind: "Bucket",
+        name: meta.name ?? "",
+        namespace: meta.namespace,
+      },
+    },
   };
 }
 

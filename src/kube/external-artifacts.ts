@@ -76,7 +76,11 @@ export class ExternalArtifactSync {
    * Creates, updates and deletes the Bucket's ExternalArtifacts so they match `artifact` (the Bucket's current one;
    * none: no ExternalArtifact) and `wanted`. Throws on API errors (the caller logs them; the next reconcile retries).
    */
-  async sync(bucket: BucketResource, artifact: Artifact | undefined, wanted: ExternalArtifactOptions): Promise<void> {
+  async sync(
+    bucket: BucketResource,
+    artifact: Artifact | undefined,
+    wanted: ExternalArtifactOptions,
+  ): Promise<void> {
     const namespace = bucket.metadata?.namespace ?? "";
     const name = bucket.metadata?.name ?? "";
     const uid = bucket.metadata?.uid ?? "";
@@ -142,7 +146,9 @@ export class ExternalArtifactSync {
     if (cached?.digest === artifact.digest) return cached;
     const store = this.options.store;
     // A dot folder: the artifact server never serves it; the storage root's filesystem, so files rename into place.
-    const work = store.absolute(path.posix.join(EXTERNAL_ARTIFACT_DIR, `.work-${randomBytes(8).toString("hex")}`));
+    const work = store.absolute(
+      path.posix.join(EXTERNAL_ARTIFACT_DIR, `.work-${randomBytes(8).toString("hex")}`),
+    );
     try {
       const found = await chartsInArtifact(store.absolute(artifact.path), work);
       const events: EngineEvent[] = found.skipped.map((error) => ({
@@ -215,7 +221,11 @@ export class ExternalArtifactSync {
       if (!(error instanceof ApiException && error.code === 409)) throw error;
       const message = `ExternalArtifact ${namespace}/${want.name} exists and is not this Bucket's; not changed`;
       this.options.logger.warn({ bucket: `${namespace}/${bucket.metadata?.name ?? ""}` }, message);
-      await this.options.recordEvent(bucket, { type: "Warning", reason: "ExternalArtifactConflict", message });
+      await this.options.recordEvent(bucket, {
+        type: "Warning",
+        reason: "ExternalArtifactConflict",
+        message,
+      });
       return undefined;
     }
   }
@@ -227,6 +237,9 @@ export class ExternalArtifactSync {
       if (!(error instanceof ApiException && error.code === 404)) throw error;
     }
     if (obj.metadata?.labels?.[ROLE_LABEL] === "chart")
-      await rm(this.options.store.absolute(externalArtifactDir(namespace, name)), { recursive: true, force: true });
+      await rm(this.options.store.absolute(externalArtifactDir(namespace, name)), {
+        recursive: true,
+        force: true,
+      });
   }
 }

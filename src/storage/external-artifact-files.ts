@@ -39,7 +39,11 @@ export async function serveExternalArtifacts(app: FastifyInstance, root: string)
  * Deletes an ExternalArtifact's older archives: never `current`; of the others the newest `keepOthers` stay
  * (a consumer that read the previous status may still be downloading). Returns the deleted names.
  */
-export async function gcExternalArtifactDir(dir: string, current: string, keepOthers: number): Promise<string[]> {
+export async function gcExternalArtifactDir(
+  dir: string,
+  current: string,
+  keepOthers: number,
+): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const others: { name: string; mtimeMs: number }[] = [];
   for (const name of names) {
