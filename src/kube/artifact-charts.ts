@@ -73,7 +73,7 @@ export async function chartsInArtifact(artifactFile: string, workDir: string): P
         size: packaged.size,
       });
     } catch (error: unknown) {
-      skipped.push(asChartError(error, root));
+      skipped.push(keyRelative(asChartError(error, root), filesDir));
     }
   }
   return { charts: newestPerName(found), skipped };
@@ -109,6 +109,15 @@ function newestPerName(charts: ArtifactChart[]): ArtifactChart[] {
       best.set(chart.metadata.name, chart);
   }
   return [...best.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+}
+
+// Errors about files of an extracted folder name the object key, not the work folder's path.
+function keyRelative(error: ChartError, filesDir: string): ChartError {
+  const prefix = filesDir + path.sep;
+  if (!error.file.startsWith(prefix)) return error;
+  const file = error.file.slice(prefix.length).split(path.sep).join("/");
+  const message = error.message.slice(error.file.length + 2).replaceAll(prefix, "");
+  return new ChartError(error.kind, file, message, { cause: error });
 }
 
 function asChartError(error: unknown, key: string): ChartError {

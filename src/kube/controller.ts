@@ -146,6 +146,7 @@ export class BucketController {
 
   /** Starts watching and reconciling. */
   async start(): Promise<void> {
+    await this.options.externalArtifacts?.sweepWork();
     this.queue.run(this.options.workers, (key) => this.process(key));
     await this.informer.start();
     this.synced = true;

@@ -2,7 +2,7 @@
 // holds (the newest version's archive, stored under externalartifact/) and, opted in, a mirror of its artifact.
 // Called after each reconcile and from the finalizer; a failure here never fails the Bucket's reconcile.
 import { randomBytes } from "node:crypto";
-import { rm, utimes } from "node:fs/promises";
+import { readdir, rm, utimes } from "node:fs/promises";
 import path from "node:path";
 import {
   ApiException,
@@ -127,6 +127,13 @@ export class ExternalArtifactSync {
     const keep = new Set(desired.map((d) => d.name));
     for (const [eaName, obj] of existing) if (!keep.has(eaName)) await this.delete(namespace, eaName, obj);
     if (none) this.settled.add(uid);
+  }
+
+  /** Removes work folders a crashed run left (call before the first sync). */
+  async sweepWork(): Promise<void> {
+    const dir = this.options.store.absolute(EXTERNAL_ARTIFACT_DIR);
+    for (const name of await readdir(dir).catch(() => [] as string[]))
+      if (name.startsWith(".work-")) await rm(path.join(dir, name), { recursive: true, force: true });
   }
 
   /** Deletes every ExternalArtifact the Bucket owns and their files (the Bucket is being deleted). */
