@@ -56,6 +56,7 @@ let minio: MinioServer;
 let work: string;
 let storage: string;
 let objects: CustomObjectsApi;
+let core: CoreV1Api;
 let controller: ControllerProcess;
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -132,7 +133,7 @@ before(async () => {
   await kubectl("apply", "-f", path.join(repoRoot, CRD_FILE), "-f", EA_CRD);
   await kubectl("wait", "--for=condition=Established", "crd/buckets.source.toolkit.fluxcd.io");
   await kubectl("wait", "--for=condition=Established", "crd/externalartifacts.source.toolkit.fluxcd.io");
-  const core = admin.makeApiClient(CoreV1Api);
+  core = admin.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: NS } } });
   // The install manifests' ClusterRole, bound to the unprivileged identity the controller runs as.
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
@@ -207,7 +208,7 @@ const readyArtifact = (name: string, revisionPrefix = ""): Promise<Obj> =>
     return ea?.status?.artifact?.revision.startsWith(revisionPrefix) ? ea : undefined;
   });
 
-test("a chart folder and a helm-packaged .tgz each get an ExternalArtifact owned by the Bucket, revision <version>@<digest>, Ready; the broken .tgz gets none", async () => {
+test("a chart folder and a helm-packaged .tgz each get an ExternalArtifact owned by the Bucket, revision <version>@<digest>, Ready; the broken .tgz gets none, named in a log line and a ChartSkipped Warning event", async () => {
   const bucket = await waitFor("Bucket charts with an artifact", async () => {
     const b = await get(BUCKETS, "charts");
     return b?.status?.artifact ? b : undefined;
@@ -248,6 +249,14 @@ test("a chart folder and a helm-packaged .tgz each get an ExternalArtifact owned
     "no ExternalArtifact for packages/broken.tgz",
   );
   assert.match(controller.logs(), /packages\/broken\.tgz/, "the skipped file is named in the log");
+  const events = await waitFor("ChartSkipped event", async () => {
+    const list = await core.listNamespacedEvent({ namespace: NS });
+    const found = list.items.filter((e) => e.reason === "ChartSkipped");
+    return found.length > 0 ? found : undefined;
+  });
+  assert.equal(events[0]?.type, "Warning");
+  assert.match(events[0]?.message ?? "", /packages\/broken\.tgz/);
+  assert.equal(events[0]?.involvedObject.name, "charts");
 });
 
 test("each chart ExternalArtifact's URL serves an archive whose sha256 and size are the status's, and the real helm template renders it", async (t) => {
