@@ -42,16 +42,6 @@ export const StsSpec = z.strictObject({
   certSecretRef: LocalObjectReference.optional(),
 });
 
-export const CONSISTENCY_MODES = ["auto", "index", "strict", "settle", "none"] as const;
-
-/** spec.verify: the index object must carry a valid signature by one of the Secret's public keys. */
-export const VerifySpec = z.strictObject({
-  provider: z.enum(["ed25519"], { error: "must be: ed25519" }).describe("Signature scheme; ed25519"),
-  secretRef: LocalObjectReference.describe(
-    "Secret whose values that are Ed25519 public keys (SPKI PEM) are trusted; several keys allow rotation",
-  ),
-});
-
 /** spec.externalArtifacts: which ExternalArtifacts the controller keeps for the Bucket (README "Helm charts"). */
 export const ExternalArtifactsSpec = z.strictObject({
   charts: z
@@ -61,6 +51,16 @@ export const ExternalArtifactsSpec = z.strictObject({
       "One ExternalArtifact per chart (.tgz or chart folder), its newest version: for HelmRelease chartRef",
     ),
   mirror: z.boolean().optional().describe("One ExternalArtifact whose artifact is the Bucket's artifact"),
+});
+
+export const CONSISTENCY_MODES = ["auto", "index", "strict", "settle", "none"] as const;
+
+/** spec.verify: the index object must carry a valid signature by one of the Secret's public keys. */
+export const VerifySpec = z.strictObject({
+  provider: z.enum(["ed25519"], { error: "must be: ed25519" }).describe("Signature scheme; ed25519"),
+  secretRef: LocalObjectReference.describe(
+    "Secret whose values that are Ed25519 public keys (SPKI PEM) are trusted; several keys allow rotation",
+  ),
 });
 
 /** `spec` of a Bucket, as written by users (v1 and v1beta2 share it; `url` is bucketops' shorthand). */

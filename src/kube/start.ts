@@ -11,8 +11,8 @@ import { registerHooks } from "../hooks/routes.js";
 import { serveExternalArtifacts } from "../storage/external-artifact-files.js";
 import { createServing } from "../storage/serving.js";
 import { BucketController } from "./controller.js";
-import { kubeEventRecorder } from "./events.js";
 import { ExternalArtifactSync } from "./external-artifacts.js";
+import { kubeEventRecorder } from "./events.js";
 import { startLeaderElection, type LeaderHandle } from "./leader-election.js";
 import { kubeSecretReader } from "./secrets.js";
 
