@@ -10,6 +10,7 @@ MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
 FAKE_GCS_VERSION="v1.56.1"
 HELM_VERSION="v3.22.0"
 TOXIPROXY_VERSION="v2.12.0"
+SOURCE_CONTROLLER_VERSION="v1.8.5"
 
 build() { # name module version [binary go install names it]
   local name=$1 module=$2 version=$3 built=${4:-$1}
@@ -65,5 +66,19 @@ build_kube() {
   echo "$stamp" >"$BIN/.kube.version"
 }
 build_kube
+
+# Flux's ExternalArtifact CRD (the ExternalArtifact tests install it), from source-controller's Go module through the
+# Go module proxy (the oldest Flux >= 2.7 line the proxy serves).
+fetch_flux_crds() {
+  local version="$SOURCE_CONTROLLER_VERSION" dir="$PWD/.cache/flux-crds" dl
+  if [[ -f "$dir/.version" && "$(cat "$dir/.version")" == "$version" ]]; then return 0; fi
+  command -v go >/dev/null || { echo "test-servers: Go is required to fetch Flux's CRDs" >&2; exit 1; }
+  dl=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "github.com/fluxcd/source-controller@$version" |
+    awk -F'"' '$2 == "Dir" { print $4 }')
+  mkdir -p "$dir"
+  cp "$dl/config/crd/bases/source.toolkit.fluxcd.io_externalartifacts.yaml" "$dir/" && chmod 644 "$dir"/*.yaml
+  echo "$version" >"$dir/.version"
+}
+fetch_flux_crds
 
 echo "test-servers: ready in $BIN" >&2

@@ -28,6 +28,8 @@ export interface BucketSpec {
   timeoutMs: number;
   ignore?: string;
   suspend: boolean;
+  /** spec.externalArtifacts: the Flux ExternalArtifacts the controller keeps for this Bucket (kube/external-artifacts). */
+  externalArtifacts?: { charts?: boolean; mirror?: boolean };
   /** spec.limits in bytes and objects; the engine bounds each by the runtime's limit. */
   limits?: Partial<Limits>;
   /** spec.validate: which content checks an artifact must pass before it is published. */
@@ -106,6 +108,7 @@ export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): Bu
     timeoutMs: input.timeout === undefined ? DEFAULT_TIMEOUT_MS : durationMs(input.timeout, "timeout"),
     ignore: input.ignore,
     suspend: input.suspend ?? false,
+    externalArtifacts: input.externalArtifacts,
     limits: input.limits && normalizeLimits(input.limits),
     validate: input.validate,
     consistency: input.consistency,

@@ -44,6 +44,17 @@ export const StsSpec = z.strictObject({
   certSecretRef: LocalObjectReference.optional(),
 });
 
+/** spec.externalArtifacts: which ExternalArtifacts the controller keeps for the Bucket (README "Helm charts"). */
+export const ExternalArtifactsSpec = z.strictObject({
+  charts: z
+    .boolean()
+    .optional()
+    .describe(
+      "One ExternalArtifact per chart (.tgz or chart folder), its newest version: for HelmRelease chartRef",
+    ),
+  mirror: z.boolean().optional().describe("One ExternalArtifact whose artifact is the Bucket's artifact"),
+});
+
 export const CONSISTENCY_MODES = ["auto", "index", "strict", "settle", "none"] as const;
 
 /** spec.verify: the index object must carry a valid signature by one of the Secret's public keys. */
@@ -86,6 +97,9 @@ export const BucketSpecInput = z.strictObject({
   timeout: duration.optional(),
   ignore: z.string().optional(),
   suspend: z.boolean().optional(),
+  externalArtifacts: ExternalArtifactsSpec.optional().describe(
+    "Flux ExternalArtifacts (source.toolkit.fluxcd.io/v1) owned by this Bucket: charts (one per chart it holds), mirror (its artifact)",
+  ),
   limits: LimitsSpec.optional().describe(
     "Limits checked after the listing, before any download; exceeding one fails with LimitExceeded",
   ),

@@ -68,7 +68,10 @@ export const CONTROLLER_MEMORY_ENV: Readonly<Record<string, string>> = {
 /** The controller's memory limit: its measured peak on datasets A and B (171 and 228–258 MiB) with ~1.5× headroom. */
 export const CONTROLLER_MEMORY_LIMIT = "384Mi";
 
-/** The least privilege the controller needs: Buckets and their status, Secrets (get only), Events. */
+/**
+ * The least privilege the controller needs: Buckets and their status, Secrets (get only), Events, and the
+ * ExternalArtifacts it keeps for Buckets with spec.externalArtifacts (listed by label, never watched).
+ */
 export function clusterRole(): Record<string, unknown> {
   return {
     apiVersion: "rbac.authorization.k8s.io/v1",
@@ -78,6 +81,8 @@ export function clusterRole(): Record<string, unknown> {
       { apiGroups: [GROUP], resources: ["buckets"], verbs: ["get", "list", "watch", "patch"] },
       { apiGroups: [GROUP], resources: ["buckets/status"], verbs: ["get", "patch"] },
       { apiGroups: [GROUP], resources: ["buckets/finalizers"], verbs: ["update"] },
+      { apiGroups: [GROUP], resources: ["externalartifacts"], verbs: ["get", "list", "create", "delete"] },
+      { apiGroups: [GROUP], resources: ["externalartifacts/status"], verbs: ["get", "patch"] },
       { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
       { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
     ],

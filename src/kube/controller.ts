@@ -23,6 +23,7 @@ import type { HookSubject } from "../hooks/match.js";
 import type { ObjectChange } from "../source/object-change.js";
 import type { ArtifactStore } from "../storage/artifact-store.js";
 import type { EventRecorder } from "./events.js";
+import type { ExternalArtifactSync } from "./external-artifacts.js";
 import { failureBackoff, nextInterval } from "../engine/requeue.js";
 import {
   FINALIZER,
@@ -55,6 +56,8 @@ export interface ControllerOptions {
   namespace?: string;
   /** Buckets per list page (default 500). */
   listPageSize?: number;
+  /** Keeps the ExternalArtifacts of Buckets with spec.externalArtifacts; none: no ExternalArtifacts. */
+  externalArtifacts?: ExternalArtifactSync;
 }
 
 type Seen = { generation?: number; requestedAt?: string; deleting: boolean; spec: string };
@@ -150,6 +153,7 @@ export class BucketController {
 
   /** Starts watching and reconciling. */
   async start(): Promise<void> {
+    await this.options.externalArtifacts?.sweepWork();
     this.queue.run(this.options.workers, (key) => this.process(key));
     await this.informer.start();
     this.synced = true;
@@ -274,6 +278,8 @@ export class BucketController {
     await this.patchStatus(obj, result.status);
     this.written.set(key, { uid: obj.metadata?.uid ?? "", status: result.status });
     for (const event of result.events) await this.options.recordEvent(obj, event);
+    if (result.spec)
+      await this.syncExternalArtifacts(obj, result.status.artifact, result.spec.externalArtifacts);
     this.options.metrics.observe({ namespace, name }, result);
 
     const interval = result.spec?.intervalMs ?? intervalOf(obj.spec);
@@ -333,10 +339,33 @@ export class BucketController {
     );
   }
 
+  private async syncExternalArtifacts(
+    obj: BucketResource,
+    artifact: BucketStatus["artifact"],
+    wanted: { charts?: boolean; mirror?: boolean } | undefined,
+  ): Promise<void> {
+    try {
+      await this.options.externalArtifacts?.sync(obj, artifact, wanted ?? {});
+    } catch (error) {
+      this.warnExternalArtifacts(obj, error); // the next reconcile retries
+    }
+  }
+
+  private warnExternalArtifacts(obj: BucketResource, error: unknown): void {
+    this.options.logger.warn(
+      { bucket: objectKey(obj), err: error instanceof Error ? error.message : String(error) },
+      "ExternalArtifacts not updated",
+    );
+  }
+
   /** Deletes a Bucket's artifacts and cache, then lets Kubernetes remove the object. */
   private async finalize(obj: BucketResource): Promise<void> {
     const namespace = obj.metadata?.namespace ?? "";
     const name = obj.metadata?.name ?? "";
+    // Before the files go; a failure must not block deletion: the ownerReferences let Kubernetes delete them too.
+    await this.options.externalArtifacts?.remove(obj).catch((error: unknown) => {
+      this.warnExternalArtifacts(obj, error);
+    });
     await this.options.store.remove({ namespace, name });
     await rm(path.join(this.options.cacheRoot, namespace, name), { recursive: true, force: true });
     this.options.metrics.forget({ namespace, name });

@@ -8,8 +8,10 @@ import type { Limits } from "../api/limits.js";
 import { createReconcileMetrics } from "../engine/metrics.js";
 import type { HookSecretRef } from "../hooks/config.js";
 import { registerHooks } from "../hooks/routes.js";
+import { serveExternalArtifacts } from "../storage/external-artifact-files.js";
 import { createServing } from "../storage/serving.js";
 import { BucketController } from "./controller.js";
+import { ExternalArtifactSync } from "./external-artifacts.js";
 import { kubeEventRecorder } from "./events.js";
 import { registerHelmRepo } from "./helm-repo.js";
 import { startLeaderElection, type LeaderHandle } from "./leader-election.js";
@@ -69,13 +71,15 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
 
   const serving = await createServing({ ...options, storageRoot });
   const { store, registry, app } = serving;
+  const recordEvent = kubeEventRecorder(kc, identity, logger);
+  await serveExternalArtifacts(app, storageRoot);
   const controller = new BucketController({
     kc,
     store,
     cacheRoot: path.join(storageRoot, "cache"),
     logger,
     metrics: createReconcileMetrics(registry),
-    recordEvent: kubeEventRecorder(kc, identity, logger),
+    recordEvent,
     readSecret: kubeSecretReader(kc),
     workers: options.workers,
     concurrency: options.concurrency,
@@ -83,6 +87,7 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
     labelSelector: options.labelSelector,
     namespace: options.namespace,
     listPageSize: options.listPageSize,
+    externalArtifacts: new ExternalArtifactSync({ kc, store, logger, recordEvent }),
   });
 
   let leader: LeaderHandle | undefined;
