@@ -3,7 +3,12 @@
 // failed condition means another writer won the race, so the object is read again and the change applied again.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Readable } from "node:stream";
-import { ProviderError, type BucketProvider, type BucketWriter, type ObjectInfo } from "../providers/types.js";
+import {
+  ProviderError,
+  type BucketProvider,
+  type BucketWriter,
+  type ObjectInfo,
+} from "../providers/types.js";
 
 /** What the loop needs of a provider: a reader's stat and get and a writer's put. */
 export type UpdateStore = Pick<BucketProvider, "stat" | "get"> & Pick<BucketWriter, "put">;
