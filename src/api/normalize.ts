@@ -42,6 +42,8 @@ export interface BucketSpec {
   asOf?: string;
   /** spec.versions: object key → version id, pinned over the latest state (or asOf's). */
   versions?: Record<string, string>;
+  /** spec.helmRepository: served as a Helm chart repository, optionally behind the Secret's credentials. */
+  helmRepository?: { secretRef?: SecretRef };
 }
 
 export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number];
@@ -111,6 +113,7 @@ export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): Bu
     verify: input.verify,
     asOf: input.asOf === undefined ? undefined : instant(input.asOf),
     versions: input.versions,
+    helmRepository: input.helmRepository,
   });
 }
 

@@ -52,6 +52,13 @@ export const VerifySpec = z.strictObject({
   ),
 });
 
+/** spec.helmRepository: serve the published state as a Helm chart repository (see src/helm/routes.ts). */
+export const HelmRepositorySpec = z.strictObject({
+  secretRef: LocalObjectReference.optional().describe(
+    "Secret protecting /helm/<namespace>/<name>/*: keys username and password (basic auth) or token (bearer)",
+  ),
+});
+
 /** `spec` of a Bucket, as written by users (v1 and v1beta2 share it; `url` is bucketops' shorthand). */
 export const BucketSpecInput = z.strictObject({
   url: z
@@ -113,6 +120,9 @@ export const BucketSpecInput = z.strictObject({
     .describe(
       "Pin single objects: object key → version id (S3 versionId, GCS generation, Azure versionId), over the latest state or spec.asOf's",
     ),
+  helmRepository: HelmRepositorySpec.optional().describe(
+    "Serve the published state as a Helm chart repository at /helm/<namespace>/<name>/ (index.yaml and charts)",
+  ),
   accessFrom: z.unknown().optional().describe("v1beta2 only; accepted and ignored"),
 });
 export type BucketSpecInput = z.infer<typeof BucketSpecInput>;

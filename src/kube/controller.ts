@@ -14,7 +14,7 @@ import {
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { normalizeSpec } from "../api/normalize.js";
-import { initialStatus, type BucketStatus } from "../api/status.js";
+import { initialStatus, type Artifact, type BucketStatus } from "../api/status.js";
 import type { ReconcileMetrics } from "../engine/metrics.js";
 import { REQUESTED_AT_ANNOTATION, reconcile, type EngineDeps } from "../engine/reconcile.js";
 import { beginReconcile } from "../engine/summarize.js";
@@ -124,6 +124,13 @@ export class BucketController {
         name: obj.metadata?.name ?? "",
         spec: obj.spec,
       }));
+  }
+
+  /** A Bucket's spec and its current status.artifact (the status last written wins over the informer's copy). */
+  publishedState(namespace: string, name: string): { spec: unknown; artifact?: Artifact } | undefined {
+    const obj = this.informer.get(name, namespace);
+    if (!obj || obj.metadata?.deletionTimestamp) return undefined;
+    return { spec: obj.spec, artifact: this.currentStatus(obj, objectKey(obj)).artifact };
   }
 
   /**

@@ -11,6 +11,7 @@ import { registerHooks } from "../hooks/routes.js";
 import { createServing } from "../storage/serving.js";
 import { BucketController } from "./controller.js";
 import { kubeEventRecorder } from "./events.js";
+import { registerHelmRepo } from "./helm-repo.js";
 import { startLeaderElection, type LeaderHandle } from "./leader-election.js";
 import { kubeSecretReader } from "./secrets.js";
 
@@ -106,6 +107,7 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
     logger,
     debounceMs: options.hookDebounceMs,
   });
+  registerHelmRepo(app, controller, store, kubeSecretReader(kc), logger);
   const listening = await serving.listen(options.storageAddr, options.storageAdvAddr);
 
   let lost: Promise<void> = new Promise(() => undefined);

@@ -9,6 +9,7 @@ import { registerHooks } from "../hooks/routes.js";
 import type { ArtifactStore } from "../storage/artifact-store.js";
 import { createServing } from "../storage/serving.js";
 import { registerApi } from "./api.js";
+import { registerHelmRepo } from "./routes/helm-repo.js";
 import { StandaloneRunner } from "./runner.js";
 
 export interface StandaloneOptions {
@@ -60,6 +61,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     engine: options.engine,
   });
   registerApi(app, runner);
+  registerHelmRepo(app, runner, store, options.logger);
   registerHooks(app, {
     secrets: options.hooks ?? [],
     // The folder's Secrets are in memory and reloaded on edit: no cache needed.
