@@ -99,7 +99,7 @@ export async function updateObject<T>(
     const retry = async (reason: "conflict" | "reread", cause: unknown): Promise<void> => {
       if (attempt >= policy.maxAttempts)
         throw new UpdateContentionError(
-          `${key}: ${attempt} attempts met concurrent changes (${conflicts} conflicting writes, ${rereads} changed reads); nothing was written by this run, try again`,
+          `${key}: ${attempt} attempts met concurrent changes (${conflicts} conflicting writes, ${rereads} changed reads); this run did not change it, try again`,
           { cause },
         );
       const delayMs = backoff(policy, attempt, random);
