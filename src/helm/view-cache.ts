@@ -1,6 +1,7 @@
 // The repository views of each Bucket, one folder per artifact digest under <storage>/helm/<ns>/<name>/, built at
 // the first request for a state and reused until the Bucket publishes another (also across restarts).
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
@@ -38,7 +39,8 @@ export class HelmViewCache {
     const hex = state.digest.replace(/^sha256:/, "");
     const key = `${namespace}/${name}/${hex}`;
     const ready = this.views.get(key);
-    if (ready) return Promise.resolve(ready);
+    // Its folder goes when the Bucket is deleted (ArtifactStore.remove); a Bucket recreated builds it again.
+    if (ready && existsSync(ready.indexFile)) return Promise.resolve(ready);
     let pending = this.building.get(key);
     if (!pending) {
       pending = this.load(namespace, name, hex, state).finally(() => this.building.delete(key));

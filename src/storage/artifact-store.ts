@@ -175,6 +175,11 @@ export class ArtifactStore {
     const dir = this.absolute(this.relativeDir(ref));
     this.verifier.forgetUnder(dir);
     await rm(dir, { recursive: true, force: true });
+    // The Helm repository views built from its artifacts (src/helm/view-cache.ts).
+    await rm(this.absolute(path.posix.join("helm", ref.namespace, ref.name)), {
+      recursive: true,
+      force: true,
+    });
   }
 
   private async pointLatest(dir: string, fileName: string): Promise<void> {

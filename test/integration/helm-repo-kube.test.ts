@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -67,7 +68,7 @@ after(async () => {
   if (work) await removeDir(work);
 });
 
-test("the controller's server serves /helm/<ns>/<name>/index.yaml and the chart helm pulls and renders", async (t) => {
+test("the controller's server serves /helm/<ns>/<name>/index.yaml and the chart helm pulls and renders; deletion removes both", async (t) => {
   const helm = await helmCli(t);
   const src = path.join(work, "src");
   await mkdir(src, { recursive: true });
@@ -120,4 +121,19 @@ test("the controller's server serves /helm/<ns>/<name>/index.yaml and the chart 
   assert.equal(createHash("sha256").update(pulled).digest("hex"), digest);
   const { stdout } = await helm("template", "r", path.join(dest, "kubechart-1.4.2.tgz"));
   assert.match(stdout, /name: r-kubechart/);
+
+  // Deleting the Bucket stops serving it and removes its repository views with its artifacts.
+  const views = path.join(work, "storage", "helm", NS, "repo");
+  assert.ok(existsSync(views), "the view folder exists while the Bucket does");
+  await admin.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({
+    group: "source.toolkit.fluxcd.io",
+    version: "v1",
+    namespace: NS,
+    plural: "buckets",
+    name: "repo",
+  });
+  await waitFor("404 and no view folder after deletion", async () => {
+    const res = await fetch(`${url}/index.yaml`);
+    return res.status === 404 && !existsSync(views);
+  });
 });

@@ -268,7 +268,7 @@ test("a helm-s3 layout is served with its s3://, http:// and relative URLs rewri
   );
 });
 
-test("fake-gcs-server with a bearer token: 401 with WWW-Authenticate without it, the index and charts with it", async () => {
+test("fake-gcs-server with a bearer token: 401 with WWW-Authenticate without it, the index and charts (ETag, 304) with it", async () => {
   const res = await fetch(`${repoUrl("gcs")}/index.yaml`);
   assert.equal(res.status, 401);
   assert.match(res.headers.get("www-authenticate") ?? "", /^Bearer realm=/);
@@ -288,6 +288,10 @@ test("fake-gcs-server with a bearer token: 401 with WWW-Authenticate without it,
   assert.equal(chart.headers.get("content-type"), "application/gzip");
   assert.equal(chart.headers.get("etag"), `"${idx.entries.demo?.[0]?.digest ?? ""}"`);
   assert.equal(sha256(Buffer.from(await chart.arrayBuffer())), idx.entries.demo?.[0]?.digest);
+  const again = await fetch(`${repoUrl("gcs")}/demo-0.2.0.tgz`, {
+    headers: { authorization: "Bearer t0ken-for-helm", "if-none-match": chart.headers.get("etag") ?? "" },
+  });
+  assert.equal(again.status, 304, "If-None-Match with the ETag");
 });
 
 test("Azurite with basic auth: 401 without credentials; helm repo add --username/--password, search, pull, template", async (t) => {
@@ -306,7 +310,7 @@ test("a Bucket without spec.helmRepository answers 404 on /helm", async () => {
   assert.equal((await fetch(`${repoUrl("nosuch")}/index.yaml`)).status, 404);
 });
 
-test("a chart folder is served as a package whose bytes are identical across two reconciles", async () => {
+test("a chart folder is served as a package whose bytes are identical across two reconciles and whose created time is kept", async () => {
   const before = await view("s3");
   const first = Buffer.from(await (await fetch(`${repoUrl("s3")}/folderchart-3.0.0.tgz`)).arrayBuffer());
   await minio.putObjects("helm-gen", [

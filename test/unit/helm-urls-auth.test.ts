@@ -41,3 +41,18 @@ test("repoAuthFromSecret reads token or username+password; isAuthorized checks t
     },
   );
 });
+
+test("spec.helmRepository passes normalization with its secretRef; an unknown key or an empty Secret name is refused", async () => {
+  const { normalizeSpec } = await import("../../src/api/normalize.js");
+  const base = { url: "s3://b/p", interval: "5m" };
+  assert.deepEqual(normalizeSpec({ ...base, helmRepository: {} }).helmRepository, {});
+  assert.deepEqual(normalizeSpec({ ...base, helmRepository: { secretRef: { name: "a" } } }).helmRepository, {
+    secretRef: { name: "a" },
+  });
+  assert.equal(normalizeSpec(base).helmRepository, undefined);
+  assert.throws(() => normalizeSpec({ ...base, helmRepository: { bogus: 1 } }), /spec\.helmRepository/);
+  assert.throws(
+    () => normalizeSpec({ ...base, helmRepository: { secretRef: { name: "" } } }),
+    /spec\.helmRepository/,
+  );
+});
