@@ -5,6 +5,7 @@
 // The bucketops command line: a thin layer of flags over the same functions the tests call.
 import "./supported-runtime.js";
 import { Command, CommanderError } from "commander";
+import { registerChart } from "./commands/chart.js";
 import { registerController } from "./commands/controller.js";
 import { registerDiff } from "./commands/diff.js";
 import { registerFetch } from "./commands/fetch.js";
@@ -34,6 +35,7 @@ registerRun(program);
 registerController(program);
 registerFetch(program);
 registerPush(program);
+registerChart(program);
 registerGet(program);
 registerReconcile(program);
 registerHistory(program);
