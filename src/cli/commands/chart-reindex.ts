@@ -1,11 +1,6 @@
 // `bucketops chart reindex <bucket>`: index.yaml rebuilt from the chart archives under the prefix.
 import type { Command } from "commander";
-import { reindexCharts } from "../../publish/chart-reindex.js";
-import { CliError, ExitCode } from "../exit-codes.js";
 import {
-  indexLine,
-  urlStyle,
-  withChartBucket,
   withChartTargetFlags,
   withUrlFlags,
   type ChartTargetFlags,
@@ -23,31 +18,7 @@ export function registerChartReindex(chart: Command): void {
         ),
     ),
   ).action(async (bucket: string, flags: ChartTargetFlags & ChartUrlFlags) => {
-    const result = await withChartBucket(bucket, flags, (store, prefix) =>
-      reindexCharts({ store, prefix, urls: urlStyle(flags) }),
-    );
-    if (flags.json) {
-      process.stdout.write(
-        `${JSON.stringify(
-          {
-            charts: result.charts,
-            skipped: result.skipped,
-            ...(result.replacedUnreadable ? { replacedUnreadable: result.replacedUnreadable } : {}),
-            index: { key: result.indexKey, ...result.index },
-          },
-          null,
-          2,
-        )}\n`,
-      );
-    } else {
-      if (result.replacedUnreadable)
-        process.stderr.write(`note: replaced an index that did not parse (${result.replacedUnreadable})\n`);
-      process.stdout.write(`${result.charts} chart versions; ${indexLine(result.indexKey, result.index)}\n`);
-    }
-    if (result.skipped.length > 0)
-      throw new CliError(
-        `left out of the index, not charts: ${result.skipped.map((s) => s.reason).join("; ")}`,
-        ExitCode.Failed,
-      );
+    const { chartReindex } = await import("../actions/chart.js");
+    await chartReindex(bucket, flags);
   });
 }
