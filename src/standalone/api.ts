@@ -1,16 +1,24 @@
-// JSON API and dashboard of the standalone runtime.
+// JSON API of the standalone runtime (the dashboard, routes/web.ts, is its client).
 import type { FastifyInstance } from "fastify";
+import type { ArtifactStore } from "../storage/artifact-store.js";
+import type { RevisionLog } from "./revision-log.js";
 import type { StandaloneRunner } from "./runner.js";
-import { dashboardHtml } from "./dashboard.js";
 import { registerDiffRoute } from "./routes/diff.js";
+import { registerEventStream } from "./routes/events-stream.js";
 import { registerHistoryRoute } from "./routes/history.js";
 import { registerPinRoutes } from "./routes/pin.js";
+import { registerRevisionRoutes } from "./routes/revisions.js";
 
 /**
  * Registers GET /api/buckets, GET /api/buckets/:namespace/:name, POST …/reconcile, the time-travel routes
- * (GET …/history, GET …/diff, POST and DELETE …/pin) and the dashboard at /.
+ * (GET …/history, GET …/diff, POST and DELETE …/pin), the kept revisions (GET …/files, …/revisions,
+ * …/revisions/diff) and the event stream (GET /api/events/stream).
  */
-export function registerApi(app: FastifyInstance, runner: StandaloneRunner): void {
+export function registerApi(
+  app: FastifyInstance,
+  runner: StandaloneRunner,
+  kept: { revisions: RevisionLog; store: ArtifactStore },
+): void {
   app.get("/api/buckets", () => ({ items: runner.list(), problems: runner.folderProblems() }));
 
   app.get<{ Params: { namespace: string; name: string } }>(
@@ -39,9 +47,10 @@ export function registerApi(app: FastifyInstance, runner: StandaloneRunner): voi
   registerHistoryRoute(app, runner);
   registerDiffRoute(app, runner);
   registerPinRoutes(app, runner);
+  registerRevisionRoutes(app, runner, kept.revisions, kept.store);
+  registerEventStream(app, runner);
 
   app.get("/readyz", () => ({ status: "ok" }));
-  app.get("/", (_req, reply) => reply.type("text/html; charset=utf-8").send(dashboardHtml()));
 }
 
 function notFound(params: { namespace: string; name: string }): { error: string } {

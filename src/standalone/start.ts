@@ -9,7 +9,9 @@ import { registerHooks } from "../hooks/routes.js";
 import type { ArtifactStore } from "../storage/artifact-store.js";
 import { createServing } from "../storage/serving.js";
 import { registerApi } from "./api.js";
+import { RevisionLog } from "./revision-log.js";
 import { StandaloneRunner } from "./runner.js";
+import { registerWeb } from "./routes/web.js";
 
 export interface StandaloneOptions {
   configDir: string;
@@ -47,7 +49,9 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
   const storageRoot = path.resolve(options.storageRoot);
   const serving = await createServing({ ...options, storageRoot });
   const { store, registry, app } = serving;
+  const revisions = new RevisionLog(storageRoot);
   const runner = new StandaloneRunner({
+    revisions,
     metrics: createReconcileMetrics(registry),
     configDir: path.resolve(options.configDir),
     storageRoot,
@@ -59,7 +63,8 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     rescanIntervalMs: options.rescanIntervalMs,
     engine: options.engine,
   });
-  registerApi(app, runner);
+  registerApi(app, runner, { revisions, store });
+  await registerWeb(app);
   registerHooks(app, {
     secrets: options.hooks ?? [],
     // The folder's Secrets are in memory and reloaded on edit: no cache needed.

@@ -1,0 +1,63 @@
+// The dashboard's entry: hash routes (#/ the Buckets, #/b/<namespace>/<name> one Bucket) over the live list.
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { BucketPage } from "./bucket.js";
+import { BucketList } from "./list.js";
+import { useLiveBuckets } from "./live.js";
+
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const on = (): void => {
+      setHash(location.hash);
+    };
+    addEventListener("hashchange", on);
+    return () => {
+      removeEventListener("hashchange", on);
+    };
+  }, []);
+  return hash;
+}
+
+function App(): preact.JSX.Element {
+  const live = useLiveBuckets();
+  const hash = useHash();
+  const match = /^#\/b\/([^/]+)\/([^/]+)$/.exec(hash);
+  let page: preact.JSX.Element;
+  if (!live.list) {
+    page = (
+      <p class="loading" role="status">
+        Loading…
+      </p>
+    );
+  } else if (match) {
+    const [ns, name] = [decodeURIComponent(match[1] ?? ""), decodeURIComponent(match[2] ?? "")];
+    const bucket = live.list.items.find((b) => b.namespace === ns && b.name === name);
+    page = bucket ? (
+      <BucketPage bucket={bucket} />
+    ) : (
+      <p>
+        No Bucket {ns}/{name}. <a href="#/">All Buckets</a>
+      </p>
+    );
+  } else page = <BucketList list={live.list} />;
+  return (
+    <>
+      <header>
+        <a href="#/" class="brand">
+          bucketops
+        </a>
+        <span class={live.connected ? "live on" : "live off"} role="status">
+          {live.connected ? "live" : "reconnecting…"}
+        </span>
+      </header>
+      <main>{page}</main>
+    </>
+  );
+}
+
+const root = document.getElementById("app");
+if (root) {
+  root.replaceChildren();
+  render(<App />, root);
+}
