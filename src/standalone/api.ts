@@ -5,20 +5,27 @@ import type { RevisionLog } from "./revision-log.js";
 import type { StandaloneRunner } from "./runner.js";
 import { registerDiffRoute } from "./routes/diff.js";
 import { registerEventStream } from "./routes/events-stream.js";
+import { registerEventsRoute } from "./routes/events.js";
 import { registerHistoryRoute } from "./routes/history.js";
 import { registerPinRoutes } from "./routes/pin.js";
 import { registerRevisionRoutes } from "./routes/revisions.js";
+import { registerSuspendRoutes } from "./routes/suspend.js";
+import { registerWriteAuth, type WriteAuthOptions } from "./routes/write-auth.js";
 
 /**
  * Registers GET /api/buckets, GET /api/buckets/:namespace/:name, POST …/reconcile, the time-travel routes
- * (GET …/history, GET …/diff, POST and DELETE …/pin), the kept revisions (GET …/files, …/revisions,
- * …/revisions/diff) and the event stream (GET /api/events/stream).
+ * (GET …/history, GET …/diff, POST and DELETE …/pin), POST …/suspend and …/resume, GET …/events, the event stream
+ * (GET /api/events/stream) and, given `kept`, the kept revisions (GET …/files, …/revisions, …/revisions/diff). Write
+ * routes need a bearer token when one is configured or the server listens beyond loopback (see registerWriteAuth);
+ * without `auth` the API is open (in-process tests).
  */
 export function registerApi(
   app: FastifyInstance,
   runner: StandaloneRunner,
-  kept: { revisions: RevisionLog; store: ArtifactStore },
+  auth?: WriteAuthOptions,
+  kept?: { revisions: RevisionLog; store: ArtifactStore },
 ): void {
+  if (auth) registerWriteAuth(app, auth);
   app.get("/api/buckets", () => ({ items: runner.list(), problems: runner.folderProblems() }));
 
   app.get<{ Params: { namespace: string; name: string } }>(
@@ -47,8 +54,10 @@ export function registerApi(
   registerHistoryRoute(app, runner);
   registerDiffRoute(app, runner);
   registerPinRoutes(app, runner);
-  registerRevisionRoutes(app, runner, kept.revisions, kept.store);
+  registerSuspendRoutes(app, runner);
+  registerEventsRoute(app, runner);
   registerEventStream(app, runner);
+  if (kept) registerRevisionRoutes(app, runner, kept.revisions, kept.store);
 
   app.get("/readyz", () => ({ status: "ok" }));
 }

@@ -18,7 +18,8 @@ import { FolderScanner } from "./folder-scanner.js";
 import { RunnerEvents } from "./bucket-events.js";
 import type { RevisionLog } from "./revision-log.js";
 import { failureBackoff, nextInterval } from "../engine/requeue.js";
-import { specHash, StateStore, type BucketPin, type BucketState } from "./state-store.js";
+import { EventRing, type RecordedEvent } from "./event-ring.js";
+import { specHash, StateStore, type BucketPin, type BucketState, type BucketSuspend } from "./state-store.js";
 
 export interface RunnerOptions {
   configDir: string;
@@ -58,6 +59,8 @@ interface Entry {
   usedSecrets?: Set<string>;
   /** What the next run applies: objects bucket events named, or (marked full, or empty) a full listing. */
   changes: ChangeSet;
+  /** Recent events (in memory only). */
+  events: EventRing;
 }
 
 /** What the API and CLI show for one Bucket. */
@@ -66,7 +69,10 @@ export interface BucketView {
   name: string;
   file: string;
   spec: unknown;
+  /** Whether it is suspended: the API's suspend/resume when one was asked for, else the YAML's spec.suspend. */
   suspended: boolean;
+  /** Set by POST …/suspend or …/resume: overrides the YAML's spec.suspend. */
+  suspend?: BucketSuspend;
   generation: number;
   status: BucketState["status"];
   lastReconcile?: BucketState["lastReconcile"];
@@ -106,7 +112,7 @@ export class StandaloneRunner {
   private reloading: Promise<void> = Promise.resolve();
   private stopped = false;
   /** Announces reconciles starting and finishing and folder reloads (the dashboard's event stream). */
-  readonly events = new RunnerEvents();
+  readonly updates = new RunnerEvents();
 
   constructor(options: RunnerOptions) {
     this.options = options;
@@ -155,7 +161,7 @@ export class StandaloneRunner {
    */
   notify(namespace: string, name: string, changes: readonly ObjectChange[] | undefined): boolean {
     const entry = this.entries.get(`${namespace}/${name}`);
-    if (!entry || entry.removed || isSuspended(entry.object.spec)) return false;
+    if (!entry || entry.removed || isSuspended(effectiveSpec(entry))) return false;
     entry.changes.add(changes?.map((change) => ({ change })));
     if (entry.running) entry.rerun = true;
     else void this.run(entry);
@@ -211,6 +217,48 @@ export class StandaloneRunner {
     return this.reconcileNow(namespace, name);
   }
 
+  /**
+   * Suspends (true) or resumes (false) a Bucket: spec.suspend overlaid on its YAML spec and saved with its state, so
+   * it survives a restart; the YAML file is never rewritten. A suspend stops the schedule (a reconcile in flight
+   * finishes); a resume reconciles now and resolves with that result. Resolves undefined when no such Bucket exists.
+   */
+  async setSuspend(
+    namespace: string,
+    name: string,
+    suspend: boolean,
+  ): Promise<{ view: BucketView; result?: ReconcileResult } | undefined> {
+    const entry = this.entries.get(`${namespace}/${name}`);
+    if (!entry) return undefined;
+    const { suspend: _previous, ...rest } = entry.state;
+    // Resuming a Bucket whose YAML does not suspend it needs no overlay: edits of the YAML then apply as written.
+    const overlay =
+      suspend || isSuspended(entry.object.spec) ? { suspend, at: new Date().toISOString() } : undefined;
+    entry.state = {
+      ...rest,
+      ...(overlay ? { suspend: overlay } : {}),
+      generation: entry.state.generation + 1,
+    };
+    await this.states.save(namespace, name, entry.state);
+    entry.events.add({
+      type: "Normal",
+      reason: suspend ? "Suspended" : "Resumed",
+      message: suspend ? "suspended through the API" : "resumed through the API",
+    });
+    if (suspend) {
+      clearTimeout(entry.timer);
+      entry.nextAt = undefined;
+      this.emitBucket(entry);
+      return { view: this.view(entry) };
+    }
+    const result = await this.reconcileNow(namespace, name);
+    return { view: this.view(entry), ...(result ? { result } : {}) };
+  }
+
+  /** The Bucket's recent events, oldest first (kept in memory), or undefined when no such Bucket exists. */
+  events(namespace: string, name: string): RecordedEvent[] | undefined {
+    return this.entries.get(`${namespace}/${name}`)?.events.list();
+  }
+
   /** The Bucket with its spec and the folder's Secrets, or undefined when no such Bucket exists. */
   bucket(namespace: string, name: string): RunnerBucket | undefined {
     const entry = this.entries.get(`${namespace}/${name}`);
@@ -239,7 +287,7 @@ export class StandaloneRunner {
         const { changed, contents } = await this.scanner.scan({ force });
         if (changed) {
           await this.applyFolder(contents);
-          this.events.emit({ type: "folder" });
+          this.updates.emit({ type: "folder" });
         }
       })
       .catch((error: unknown) => {
@@ -314,6 +362,7 @@ export class StandaloneRunner {
       failures: 0,
       removed: false,
       changes: new ChangeSet(),
+      events: new EventRing(),
     };
     this.entries.set(key, entry);
     // A restart within the interval of a good reconcile waits for the rest of the interval.
@@ -341,7 +390,7 @@ export class StandaloneRunner {
     await rm(path.join(this.cacheRoot(), namespace, name), { recursive: true, force: true });
     await rm(this.historyCacheDir(namespace, name), { recursive: true, force: true });
     await this.options.revisions?.remove({ namespace, name });
-    this.events.emit({ type: "removed", namespace, name });
+    this.updates.emit({ type: "removed", namespace, name });
     this.options.logger.info({ bucket: key }, "Bucket removed from the folder; its artifacts were deleted");
   }
 
@@ -395,7 +444,7 @@ export class StandaloneRunner {
       {
         ref: { namespace, name },
         generation: entry.state.generation,
-        spec: pinnedSpec(entry.object.spec, entry.state.pin),
+        spec: effectiveSpec(entry),
         baseDir: path.dirname(entry.file),
         annotations: entry.object.metadata.annotations,
         status: entry.state.status,
@@ -422,6 +471,7 @@ export class StandaloneRunner {
     if (!entry.removed) await this.states.save(namespace, name, entry.state);
     if (!entry.removed) await this.recordRevision(entry);
     for (const event of result.events) {
+      entry.events.add(event);
       this.options.logger[event.type === "Warning" ? "warn" : "info"](
         { bucket: `${namespace}/${name}`, event: event.reason, ...event.annotations },
         event.message,
@@ -441,7 +491,7 @@ export class StandaloneRunner {
 
   private emitBucket(entry: Entry): void {
     const { namespace, name } = entry.object.metadata;
-    if (!entry.removed) this.events.emit({ type: "bucket", namespace, name });
+    if (!entry.removed) this.updates.emit({ type: "bucket", namespace, name });
   }
 
   // A revision the log cannot read is logged: history is a view, it never fails the reconcile.
@@ -474,13 +524,14 @@ export class StandaloneRunner {
       name: entry.object.metadata.name,
       file: entry.file,
       spec: entry.object.spec,
-      suspended: isSuspended(entry.object.spec),
+      suspended: isSuspended(effectiveSpec(entry)),
       generation: entry.state.generation,
       status: entry.state.status,
       reconciling: entry.running !== undefined,
     };
     if (entry.state.lastReconcile) view.lastReconcile = entry.state.lastReconcile;
     if (entry.state.pin) view.pin = entry.state.pin;
+    if (entry.state.suspend) view.suspend = entry.state.suspend;
     if (entry.nextAt) view.nextReconcileAt = entry.nextAt.toISOString();
     return view;
   }
@@ -492,6 +543,14 @@ function intervalOf(entry: Entry): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The spec a Bucket is reconciled with: the YAML's, with the API's pin and suspend/resume overlaid. */
+function effectiveSpec(entry: Entry): unknown {
+  const spec = pinnedSpec(entry.object.spec, entry.state.pin);
+  const overlay = entry.state.suspend;
+  if (!overlay || typeof spec !== "object" || spec === null) return spec;
+  return { ...spec, suspend: overlay.suspend };
 }
 
 /** The spec a pinned Bucket is reconciled with: the YAML's, with the pin's asOf over any asOf it has. */

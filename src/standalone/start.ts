@@ -8,6 +8,7 @@ import type { HookSecretRef } from "../hooks/config.js";
 import { registerHooks } from "../hooks/routes.js";
 import type { ArtifactStore } from "../storage/artifact-store.js";
 import { createServing } from "../storage/serving.js";
+import { parseListenAddress } from "../storage/http-server.js";
 import { registerApi } from "./api.js";
 import { RevisionLog } from "./revision-log.js";
 import { StandaloneRunner } from "./runner.js";
@@ -33,6 +34,11 @@ export interface StandaloneOptions {
   hooks?: readonly HookSecretRef[];
   /** Debounce window of bucket events per Bucket (ms, default 200). */
   hookDebounceMs?: number;
+  /**
+   * Bearer token the API's write routes require. Unset: writes are open on a loopback listen address and refused
+   * (401) on any other.
+   */
+  apiToken?: string;
 }
 
 export interface StandaloneHandle {
@@ -63,7 +69,15 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     rescanIntervalMs: options.rescanIntervalMs,
     engine: options.engine,
   });
-  registerApi(app, runner, { revisions, store });
+  registerApi(
+    app,
+    runner,
+    {
+      listenHost: parseListenAddress(options.listen).host,
+      ...(options.apiToken !== undefined ? { apiToken: options.apiToken } : {}),
+    },
+    { revisions, store },
+  );
   await registerWeb(app);
   registerHooks(app, {
     secrets: options.hooks ?? [],

@@ -13,6 +13,16 @@ export interface BucketState {
   lastReconcile?: { at: string; outcome: string; stats: ReconcileStats };
   /** A pin set through the API (`bucketops pin --server`): overlays the YAML's spec.asOf until unpinned. */
   pin?: BucketPin;
+  /** Set by POST …/suspend and …/resume: overlays the YAML's spec.suspend (the file is never rewritten). */
+  suspend?: BucketSuspend;
+}
+
+/** A suspend or resume asked for through the API. */
+export interface BucketSuspend {
+  /** The spec.suspend reconciled with, whatever the YAML says. */
+  suspend: boolean;
+  /** When it was asked for. */
+  at: string;
 }
 
 /** A Bucket pinned to a past state of its prefix. */

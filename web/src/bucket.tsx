@@ -130,7 +130,7 @@ function Events({
   if (items && items.length > 0)
     return (
       <ul class="events">
-        {items.slice(0, 20).map((e, i) => (
+        {[...items].reverse().slice(0, 20).map((e, i) => (
           <li key={i}>
             <span class={e.type === "Warning" ? "state-failing" : ""}>{e.reason}</span>{" "}
             <span class="muted">{relative(e.at ?? e.time ?? e.lastTimestamp)}</span>

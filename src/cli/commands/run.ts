@@ -1,8 +1,10 @@
 // `bucketops run`: the standalone runtime.
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { startStandalone } from "../../standalone/start.js";
 import { limitsFromFlags, withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { withHookFlags, type HookFlags } from "../hook-flags.js";
+import { CliError, ExitCode } from "../exit-codes.js";
 import { createLogger } from "../logger.js";
 
 interface RunFlags extends ReconcileFlags, HookFlags {
@@ -12,6 +14,8 @@ interface RunFlags extends ReconcileFlags, HookFlags {
   storageAdvAddr?: string;
   logLevel: string;
   watch: boolean;
+  apiToken?: string;
+  apiTokenFile?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -28,8 +32,14 @@ export function registerRun(program: Command): void {
     )
     .option("--log-level <level>", "debug, info, warn or error", "info")
     .option("--no-watch", "do not watch the folder for edits")
+    .option(
+      "--api-token <token>",
+      "bearer token the API's write routes (reconcile, suspend, pin…) require; without one they are open on a loopback listen address and refused on any other",
+    )
+    .option("--api-token-file <file>", "read --api-token from a file (keeps it out of the process list)")
     .action(async (flags: RunFlags) => {
       const logger = createLogger(flags.logLevel);
+      const apiToken = await readApiToken(flags);
       const handle = await startStandalone({
         configDir: flags.config,
         storageRoot: flags.storage,
@@ -43,6 +53,7 @@ export function registerRun(program: Command): void {
         watch: flags.watch,
         engine: { limits: limitsFromFlags(flags) },
         hooks: flags.hookSecret,
+        apiToken,
       });
       const buckets = handle.runner.list();
       process.stdout.write(
@@ -65,4 +76,24 @@ export function registerRun(program: Command): void {
       logger.info("shutting down");
       await handle.close();
     });
+}
+
+/** The API token from --api-token or --api-token-file (trimmed); undefined when neither is given. */
+async function readApiToken(flags: RunFlags): Promise<string | undefined> {
+  if (flags.apiToken !== undefined && flags.apiTokenFile !== undefined)
+    throw new CliError("--api-token and --api-token-file: give one of them", ExitCode.Usage);
+  if (flags.apiTokenFile === undefined) return flags.apiToken;
+  let text: string;
+  try {
+    text = await readFile(flags.apiTokenFile, "utf8");
+  } catch (error) {
+    throw new CliError(
+      `--api-token-file ${flags.apiTokenFile}: ${error instanceof Error ? error.message : String(error)}`,
+      ExitCode.Usage,
+    );
+  }
+  const token = text.trim();
+  if (token === "")
+    throw new CliError(`--api-token-file ${flags.apiTokenFile}: the file is empty`, ExitCode.Usage);
+  return token;
 }

@@ -28,7 +28,7 @@ export function registerEventStream(app: FastifyInstance, runner: StandaloneRunn
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     send("hello", { items: runner.list(), problems: runner.folderProblems() });
-    const unsubscribe = runner.events.subscribe((event: RunnerEvent) => {
+    const unsubscribe = runner.updates.subscribe((event: RunnerEvent) => {
       if (event.type === "bucket") {
         const view = runner.get(event.namespace, event.name);
         if (view) send("bucket", view);
