@@ -130,13 +130,16 @@ function Events({
   if (items && items.length > 0)
     return (
       <ul class="events">
-        {[...items].reverse().slice(0, 20).map((e, i) => (
-          <li key={i}>
-            <span class={e.type === "Warning" ? "state-failing" : ""}>{e.reason}</span>{" "}
-            <span class="muted">{relative(e.at ?? e.time ?? e.lastTimestamp)}</span>
-            <pre class="message">{e.message}</pre>
-          </li>
-        ))}
+        {[...items]
+          .reverse()
+          .slice(0, 20)
+          .map((e, i) => (
+            <li key={i}>
+              <span class={e.type === "Warning" ? "state-failing" : ""}>{e.reason}</span>{" "}
+              <span class="muted">{relative(e.at ?? e.time ?? e.lastTimestamp)}</span>
+              <pre class="message">{e.message}</pre>
+            </li>
+          ))}
       </ul>
     );
   // No events route on this server: what the view holds is the last reconcile.

@@ -119,7 +119,9 @@ function Row({ bucket: b }: { bucket: BucketView }): preact.JSX.Element {
         {a ? (
           <>
             <a href={`/${a.path}`}>{bytes(a.size)}</a>
-            {objects !== undefined && <div class="muted">{objects} objects</div>}
+            {objects !== undefined && (
+              <div class="muted">{objects === 1 ? "1 object" : `${objects} objects`}</div>
+            )}
             <div class="muted">
               <time dateTime={a.lastUpdateTime} title={a.lastUpdateTime}>
                 {relative(a.lastUpdateTime)}

@@ -19,9 +19,23 @@ function useHash(): string {
   return hash;
 }
 
+/** Re-renders every few seconds so that "12s ago" and "in 4m" stay true between pushes (no request is made). */
+function useTick(ms: number): void {
+  const [, setNow] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      setNow(Date.now());
+    }, ms);
+    return () => {
+      clearInterval(timer);
+    };
+  }, [ms]);
+}
+
 function App(): preact.JSX.Element {
   const live = useLiveBuckets();
   const hash = useHash();
+  useTick(5000);
   const match = /^#\/b\/([^/]+)\/([^/]+)$/.exec(hash);
   let page: preact.JSX.Element;
   if (!live.list) {
