@@ -4,6 +4,8 @@
 //   <revision-hex>.json the revision's file list (name, size, sha256)
 //   text/<sha256>       the content of each text file of at most 1 MiB (shared by the revisions that hold it;
 //                       deleted once no kept revision does)
+// An artifact of more than MAX_FILES objects gets a log entry only (no file list, no texts, counts unknown): reading
+// and keeping a 200,000-object artifact after every publish would cost more than the history is worth.
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -19,10 +21,10 @@ export interface RevisionEntry {
   at: string;
   size: number;
   files: number;
-  /** Against the revision published before it (all files count as added for the first one). */
-  added: number;
-  changed: number;
-  removed: number;
+  /** Against the revision published before it (all files count as added for the first one); null: not kept. */
+  added: number | null;
+  changed: number | null;
+  removed: number | null;
 }
 
 export interface RevisionFiles {
@@ -32,6 +34,8 @@ export interface RevisionFiles {
 
 /** Revisions kept per Bucket unless told otherwise. */
 export const DEFAULT_KEEP = 10;
+/** Artifacts with more objects than this are logged without file list or texts. */
+export const MAX_FILES = 10_000;
 
 export class RevisionLog {
   private readonly root: string;
@@ -45,13 +49,19 @@ export class RevisionLog {
   /**
    * Records a newly published artifact (read from `file`, its tar.gz on disk): its file list, the texts of its
    * small text files, and a log entry with counts against the newest kept revision. A revision already newest is
-   * left as it is. Trims the log to the kept number and deletes texts no kept revision uses. Rejects on I/O errors.
+   * left as it is. Trims the log to the kept number and deletes texts no kept revision uses. `objects` (the
+   * reconcile's count) over MAX_FILES records the entry alone, without reading the artifact. Rejects on I/O errors.
    */
-  async record(ref: BucketRef, artifact: Artifact, file: string): Promise<void> {
+  async record(ref: BucketRef, artifact: Artifact, file: string, objects?: number): Promise<void> {
     const log = await this.list(ref);
     if (log[0]?.revision === artifact.revision) return;
     const dir = this.dir(ref);
     await mkdir(path.join(dir, "text"), { recursive: true });
+    if (objects !== undefined && objects > MAX_FILES) {
+      const entry = { ...summary(artifact), files: objects, added: null, changed: null, removed: null };
+      await this.append(ref, log, entry);
+      return;
+    }
     const files = await readArtifactFiles(file, (sha, text) => this.keepText(dir, sha, text));
     const previous = log[0] ? await this.files(ref, log[0].revision) : undefined;
     const counts = countChanges(previous?.files ?? [], files);
@@ -59,16 +69,12 @@ export class RevisionLog {
       revision: artifact.revision,
       files,
     });
-    const entry: RevisionEntry = {
-      revision: artifact.revision,
-      digest: artifact.digest,
-      at: artifact.lastUpdateTime,
-      size: artifact.size,
-      files: files.length,
-      ...counts,
-    };
+    await this.append(ref, log, { ...summary(artifact), files: files.length, ...counts });
+  }
+
+  private async append(ref: BucketRef, log: readonly RevisionEntry[], entry: RevisionEntry): Promise<void> {
     const kept = [entry, ...log.filter((e) => e.revision !== entry.revision)].slice(0, this.keep);
-    await writeAtomic(path.join(dir, "log.json"), kept);
+    await writeAtomic(path.join(this.dir(ref), "log.json"), kept);
     await this.prune(ref, kept);
   }
 
@@ -119,6 +125,15 @@ export class RevisionLog {
       if (!used.has(name)) await rm(path.join(dir, "text", name), { force: true });
     }
   }
+}
+
+function summary(artifact: Artifact): Pick<RevisionEntry, "revision" | "digest" | "at" | "size"> {
+  return {
+    revision: artifact.revision,
+    digest: artifact.digest,
+    at: artifact.lastUpdateTime,
+    size: artifact.size,
+  };
 }
 
 function countChanges(

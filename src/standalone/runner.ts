@@ -501,7 +501,12 @@ export class StandaloneRunner {
     if (!artifact || !log) return;
     const { namespace, name } = entry.object.metadata;
     await log
-      .record({ namespace, name }, artifact, this.options.store.absolute(artifact.path))
+      .record(
+        { namespace, name },
+        artifact,
+        this.options.store.absolute(artifact.path),
+        entry.state.lastReconcile?.stats.objects,
+      )
       .catch((error: unknown) => {
         this.options.logger.warn(
           { bucket: `${namespace}/${name}`, err: error },

@@ -11,7 +11,7 @@ import { createGzip } from "node:zlib";
 import tar from "tar-stream";
 import type { Artifact } from "../../src/api/status.js";
 import { diffRevisions, UnknownRevisionError } from "../../src/standalone/revision-diff.js";
-import { RevisionLog } from "../../src/standalone/revision-log.js";
+import { MAX_FILES, RevisionLog } from "../../src/standalone/revision-log.js";
 import { tempDir } from "../support/temp.js";
 
 const ref = { namespace: "demo", name: "site" };
@@ -101,4 +101,16 @@ test("only the last N revisions are kept, and texts no kept revision uses are de
   const texts = await readdir(path.join(dir, "revisions/demo/site/text"));
   const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
   assert.deepEqual(texts.sort(), [sha("x: 2\n"), sha("x: 3\n"), sha("s\n")].sort());
+});
+
+test("an artifact of more than MAX_FILES objects is logged without reading it: no file list, counts null", async (t) => {
+  const dir = await tempDir(t, "revlog");
+  const log = new RevisionLog(dir);
+  const [a] = await artifact(dir, { "a.yaml": "x\n" }, "2026-12-01T10:00:00Z");
+  await log.record(ref, a, path.join(dir, "does-not-exist.tar.gz"), MAX_FILES + 1);
+  assert.deepEqual(
+    (await log.list(ref)).map((e) => [e.files, e.added, e.changed, e.removed]),
+    [[MAX_FILES + 1, null, null, null]],
+  );
+  assert.equal(await log.files(ref, a.revision), undefined);
 });

@@ -36,7 +36,9 @@ function useJson<T>(url: string | undefined, deps: readonly unknown[]): Loaded<T
 export function BucketPage({ bucket: b }: { bucket: BucketView }): preact.JSX.Element {
   const base = bucketPath(b);
   const revision = b.status.artifact?.revision;
-  const files = useJson<{ files: { name: string; size: number }[] }>(`${base}/files`, [revision]);
+  const files = useJson<{ files: { name: string; size: number }[]; total?: number }>(`${base}/files`, [
+    revision,
+  ]);
   const revisions = useJson<{ items: RevisionEntry[] }>(`${base}/revisions`, [revision]);
   const events = useJson<{ items: EventItem[] }>(`${base}/events`, [b.lastReconcile?.at]);
   const state = stateOf(b);
@@ -112,6 +114,9 @@ export function BucketPage({ bucket: b }: { bucket: BucketView }): preact.JSX.El
       ) : (
         <Pending loaded={files} />
       )}
+      {files.data?.total !== undefined && files.data.total > files.data.files.length && (
+        <p class="muted">and {files.data.total - files.data.files.length} more</p>
+      )}
 
       <h2>Revision history</h2>
       {revisions.data ? <History base={base} items={revisions.data.items} /> : <Pending loaded={revisions} />}
@@ -180,8 +185,9 @@ function History({ base, items }: { base: string; items: RevisionEntry[] }): pre
           <li key={e.revision}>
             <Revision revision={e.revision} /> <time dateTime={e.at}>{new Date(e.at).toLocaleString()}</time>{" "}
             <span class="counts">
-              <span class="change-added">+{e.added}</span> <span class="change-changed">~{e.changed}</span>{" "}
-              <span class="change-removed">−{e.removed}</span>
+              <span class="change-added">+{e.added ?? "?"}</span>{" "}
+              <span class="change-changed">~{e.changed ?? "?"}</span>{" "}
+              <span class="change-removed">−{e.removed ?? "?"}</span>
             </span>{" "}
             <span class="muted">
               {e.files} files, {bytes(e.size)}

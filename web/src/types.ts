@@ -45,9 +45,10 @@ export interface RevisionEntry {
   at: string;
   size: number;
   files: number;
-  added: number;
-  changed: number;
-  removed: number;
+  /** null: the artifact was too large to keep its file list. */
+  added: number | null;
+  changed: number | null;
+  removed: number | null;
 }
 
 export interface FileDiff {

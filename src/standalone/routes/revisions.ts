@@ -8,6 +8,9 @@ import type { RevisionLog } from "../revision-log.js";
 import type { StandaloneRunner } from "../runner.js";
 import { RouteError, sendRouteError, type BucketParams } from "./bucket-route.js";
 
+/** Files answered by GET …/files at most (`total` says how many there are). */
+const MAX_LISTED = 2000;
+
 /** Registers the three routes; each answers 404 for an unknown Bucket. */
 export function registerRevisionRoutes(
   app: FastifyInstance,
@@ -23,7 +26,11 @@ export function registerRevisionRoutes(
       const kept = await log.files(req.params, artifact.revision);
       const files =
         kept?.files ?? (await readArtifactFiles(store.absolute(artifact.path), () => Promise.resolve()));
-      return { revision: artifact.revision, files: files.map((f) => ({ name: f.name, size: f.size })) };
+      return {
+        revision: artifact.revision,
+        total: files.length,
+        files: files.slice(0, MAX_LISTED).map((f) => ({ name: f.name, size: f.size })),
+      };
     } catch (error) {
       return sendRouteError(reply, error);
     }
