@@ -7,6 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import type { Browser, Page } from "playwright-core";
 import type { BucketView } from "../../src/standalone/runner.js";
 import { launchChromium, screenshotPath } from "../support/browser.js";
@@ -58,6 +59,10 @@ before(async () => {
   browser = await launchChromium();
   minio = await startMinio();
   await minio.createBucket("apps");
+  // Versioned, so the Bucket page shows the bucket's own history beside the kept revisions.
+  await minio.client.send(
+    new PutBucketVersioningCommand({ Bucket: "apps", VersioningConfiguration: { Status: "Enabled" } }),
+  );
   await minio.putObjects("apps", [
     ["app/deploy.yaml", "kind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 1\n"],
     ["app/svc.yaml", "kind: Service\nmetadata:\n  name: app\n"],
@@ -143,7 +148,7 @@ test("clicking Reconcile after an upload shows the new revision in the list", as
   await page.close();
 });
 
-test("the Bucket page lists the artifact's files, two revisions with counts, and the diff shows the changed file and line", async () => {
+test("the Bucket page lists the artifact's files, two kept revisions and two bucket versions with counts, and the diff shows the changed file and line", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`${server.url}/#/b/team-a/good`);
   await page.getByTestId("files").waitFor();
@@ -154,6 +159,11 @@ test("the Bucket page lists the artifact's files, two revisions with counts, and
   const history = page.getByTestId("history").locator("li");
   assert.equal(await history.count(), 2);
   assert.match((await history.first().textContent()) ?? "", /\+0 ~1 −0/);
+  // The versioned bucket's own history: the first upload (2 objects added) and the changed deploy.yaml.
+  const versions = page.getByTestId("versions").locator("li");
+  await versions.nth(1).waitFor();
+  assert.equal(await versions.count(), 2);
+  assert.match((await versions.first().textContent()) ?? "", /\+0 ~1 −0/);
   const file = page.locator('section.diff-file[aria-label="changed app/deploy.yaml"]');
   await file.waitFor();
   assert.deepEqual(await file.locator(".del").allTextContents(), ["-  replicas: 1\n"]);

@@ -5,7 +5,7 @@ import { bucketPath, getJson } from "./api.js";
 import { Revision } from "./copy.js";
 import { DiffFiles } from "./diff.js";
 import { bytes, relative, sourceUrl, stateOf } from "./format.js";
-import type { BucketView, EventItem, FileDiff, RevisionEntry } from "./types.js";
+import type { BucketView, ChangePoint, EventItem, FileDiff, RevisionEntry } from "./types.js";
 
 interface Loaded<T> {
   data?: T;
@@ -41,6 +41,8 @@ export function BucketPage({ bucket: b }: { bucket: BucketView }): preact.JSX.El
   ]);
   const revisions = useJson<{ items: RevisionEntry[] }>(`${base}/revisions`, [revision]);
   const events = useJson<{ items: EventItem[] }>(`${base}/events`, [b.lastReconcile?.at]);
+  // Only a versioned bucket has a history of its own (409 otherwise: the section is left out).
+  const versions = useJson<{ items: ChangePoint[] }>(`${base}/history?limit=10`, [revision]);
   const state = stateOf(b);
   return (
     <article aria-labelledby="bucket-title">
@@ -120,6 +122,26 @@ export function BucketPage({ bucket: b }: { bucket: BucketView }): preact.JSX.El
 
       <h2>Revision history</h2>
       {revisions.data ? <History base={base} items={revisions.data.items} /> : <Pending loaded={revisions} />}
+
+      {versions.data && versions.data.items.length > 0 && (
+        <>
+          <h2>Bucket versions (versioned bucket)</h2>
+          <ol class="history" data-testid="versions">
+            {versions.data.items.map((p) => (
+              <li key={p.time}>
+                <Revision revision={p.revision} />{" "}
+                <time dateTime={p.time}>{new Date(p.time).toLocaleString()}</time>{" "}
+                <span class="counts">
+                  <span class="change-added">+{p.added}</span>{" "}
+                  <span class="change-changed">~{p.changed}</span>{" "}
+                  <span class="change-removed">−{p.removed}</span>
+                </span>{" "}
+                <span class="muted">{p.objects} objects</span>
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
     </article>
   );
 }

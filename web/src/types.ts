@@ -66,3 +66,13 @@ export interface EventItem {
   time?: string;
   lastTimestamp?: string;
 }
+
+/** A change point of a versioned bucket's history (GET …/history). */
+export interface ChangePoint {
+  time: string;
+  revision: string;
+  objects: number;
+  added: number;
+  changed: number;
+  removed: number;
+}
