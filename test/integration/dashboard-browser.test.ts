@@ -243,3 +243,24 @@ test("a server with --api-token refuses the button's write until the token is en
     await tokened.stop();
   }
 });
+
+test("when the server restarts the page shows reconnecting…, then reconnects by itself and is live again", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
+  await openList(page);
+  await page.locator(".live.on").waitFor();
+  const port = new URL(server.url).port;
+  await server.stop();
+  await page.locator(".live.off").waitFor({ timeout: 10_000 });
+  const config = path.join(work, "config");
+  server = await startServerProcess([
+    "--config",
+    config,
+    "--storage",
+    path.join(work, "storage"),
+    "--listen",
+    `127.0.0.1:${port}`,
+  ]);
+  await page.locator(".live.on").waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator("tr[data-bucket]").count(), 3);
+  await page.close();
+});
