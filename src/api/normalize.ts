@@ -60,7 +60,7 @@ const DEFAULT_ENDPOINTS: Partial<Record<ResolvedProvider, string[]>> = {
  */
 export function normalizeSpec(raw: unknown, baseDir: string = process.cwd()): BucketSpec {
   const parsed = BucketSpecInput.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new SpecError(formatIssues(parsed.error, "spec"));
+  if (!parsed.success) throw new SpecError(formatIssues(parsed.error, "spec", BucketSpecInput));
   const input = parsed.data;
 
   let provider: ResolvedProvider = input.provider ?? "generic";

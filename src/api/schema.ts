@@ -1,7 +1,9 @@
 // The Bucket API as zod schemas: the one source of truth for TypeScript types, validation and (later) the CRD.
 import { z } from "zod";
+import { closestName } from "./did-you-mean.js";
 import { DURATION_PATTERN } from "./duration.js";
 import { parseByteQuantity } from "./quantity.js";
+import { echoValue } from "./value-echo.js";
 
 export const GROUP = "source.toolkit.fluxcd.io";
 export const API_VERSIONS = [`${GROUP}/v1`, `${GROUP}/v1beta2`] as const;
@@ -141,18 +143,39 @@ export const BucketDocument = z.object({
 export type BucketDocument = z.infer<typeof BucketDocument>;
 
 /**
- * Formats zod issues as "field: problem" lines that say what is allowed. Parse with `{ reportInput: true }`:
+ * Formats zod issues as "field: problem" lines that say what is allowed, with the value read (see echoValue) and,
+ * for an unknown field, the closest field of `schema` ("did you mean …?"). Parse with `{ reportInput: true }`:
  * zod 4 drops `issue.input` otherwise, and a wrongly typed field would be reported as missing.
  */
-export function formatIssues(error: z.ZodError, root: string): string {
+export function formatIssues(error: z.ZodError, root: string, schema?: z.ZodType): string {
+  const name = (path: readonly PropertyKey[]): string =>
+    [root, ...path.map(String)].filter((p) => p !== "").join(".");
   return error.issues
-    .map((issue) => {
-      const path = [root, ...issue.path.map(String)].filter((p) => p !== "").join(".");
+    .flatMap((issue) => {
+      const path = name(issue.path);
       if (issue.code === "unrecognized_keys") {
-        return `${path}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+        const known = schema ? fieldsAt(schema, issue.path) : [];
+        return issue.keys.map((key) => {
+          const guess = closestName(key, known);
+          return `${name([...issue.path, key])}: unknown field${guess ? `; did you mean ${guess}?` : ""}`;
+        });
       }
-      if (issue.code === "invalid_type" && issue.input === undefined) return `${path}: is required`;
-      return `${path}: ${issue.message}`;
+      if (issue.code === "invalid_type" && issue.input === undefined) return [`${path}: is required`];
+      const echo = echoValue(issue.path, issue.input);
+      return [`${path}: ${issue.message}${echo === undefined ? "" : ` (got ${echo})`}`];
     })
     .join("; ");
+}
+
+/** The field names of the object schema at `path` inside `schema` (through optional and default wrappers). */
+function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: z.ZodType | undefined = schema;
+  for (const segment of [...path, undefined]) {
+    while (current instanceof z.ZodOptional || current instanceof z.ZodDefault)
+      current = current.unwrap() as z.ZodType;
+    if (!(current instanceof z.ZodObject)) return [];
+    if (segment === undefined) return Object.keys(current.shape);
+    current = (current.shape as Record<string, z.ZodType | undefined>)[String(segment)];
+  }
+  return [];
 }

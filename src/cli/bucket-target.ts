@@ -1,33 +1,17 @@
-// What history, diff and pin --export share: the flags naming a bucket (as fetch takes them), opening it, and
-// turning what can go wrong into one-line CLI errors.
+// What history, diff and pin --export share: opening the bucket their flags name (target-flags.ts) and turning what
+// can go wrong into one-line CLI errors.
 import path from "node:path";
-import type { Command } from "commander";
 import { SpecError } from "../api/errors.js";
+import { normalizeSpec } from "../api/normalize.js";
 import { CredentialsError } from "../credentials/secret.js";
 import { withBucket, type OpenBucket } from "../engine/open-bucket.js";
 import { bucketCacheDir } from "../engine/time-travel.js";
 import { ProviderError } from "../providers/types.js";
 import { HistoryRefError } from "../source/history.js";
-import { defaultCacheDir, resolveTarget, type Target, type TargetFlags } from "./commands/fetch.js";
 import { CliError, ExitCode } from "./exit-codes.js";
-
-/** The parsed flags of withTargetFlags. */
-export interface BucketTargetFlags extends TargetFlags {
-  cacheDir?: string;
-}
-
-/** Adds fetch's flags that name a bucket (--name, --endpoint, --region, --insecure) and --cache-dir. */
-export function withTargetFlags(command: Command): Command {
-  return command
-    .option("--name <name>", "which Bucket of the YAML file, when it holds several")
-    .option("--endpoint <host:port>", "S3-compatible endpoint for a URL source")
-    .option("--region <region>", "region for a URL source")
-    .option("--insecure", "plain HTTP to the endpoint")
-    .option(
-      "--cache-dir <dir>",
-      "content cache for the files read (default: ~/.cache/bucketops, shared with fetch)",
-    );
-}
+import { noCredentialsMessage } from "./no-credentials.js";
+import { defaultCacheDir, resolveTarget, type Target } from "./target.js";
+import type { BucketTargetFlags } from "./target-flags.js";
 
 /**
  * Resolves <source> (a Bucket YAML file or a URL) as fetch does, opens its provider, runs `fn` and closes it.
@@ -54,7 +38,11 @@ export async function withTargetBucket<T>(
       (bucket) => fn(bucket, cacheDir, target),
     );
   } catch (error) {
-    throw cliError(error);
+    const noCredentials =
+      error instanceof ProviderError && error.kind === "Unauthorized"
+        ? noCredentialsMessage(normalizeSpec(target.spec, target.baseDir))
+        : undefined;
+    throw noCredentials ? new CliError(noCredentials, ExitCode.Failed) : cliError(error);
   }
 }
 

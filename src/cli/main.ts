@@ -15,13 +15,18 @@ import { registerPin } from "./commands/pin.js";
 import { registerPush } from "./commands/push.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerRun } from "./commands/run.js";
+import { registerCompletion } from "./commands/completion.js";
+import { registerSourceBucketVerbs } from "./commands/source-bucket/register.js";
 import { CliError, ExitCode } from "./exit-codes.js";
+import { logFormatOption } from "./log-format.js";
 
 const program = new Command("bucketops")
   .description(
     "A GitOps source for object storage: Flux-compatible Bucket artifacts from S3, GCS, Azure and folders",
   )
   .version("0.1.0")
+  .addOption(logFormatOption())
+  .configureHelp({ showGlobalOptions: true })
   .showHelpAfterError()
   .exitOverride();
 
@@ -35,6 +40,8 @@ registerHistory(program);
 registerDiff(program);
 registerPin(program);
 registerInstall(program);
+registerSourceBucketVerbs(program);
+registerCompletion(program);
 
 try {
   await program.parseAsync(process.argv);

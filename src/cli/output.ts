@@ -1,14 +1,7 @@
 // Printing for humans (tables) and scripts (-o json|yaml).
 import { stringify } from "yaml";
-import { CliError, ExitCode } from "./exit-codes.js";
 
-export type OutputFormat = "table" | "json" | "yaml";
-
-/** Validates an -o value. */
-export function parseFormat(value: string): OutputFormat {
-  if (value === "table" || value === "json" || value === "yaml") return value;
-  throw new CliError(`-o ${value}: unknown output format; use table, json or yaml`, ExitCode.Usage);
-}
+export { parseFormat, type OutputFormat } from "./output-format.js";
 
 /** Renders rows as a left-aligned table with a header, like kubectl. */
 export function table(headers: string[], rows: string[][]): string {

@@ -96,7 +96,9 @@ function failure(
   rerr: ReconcileError,
   artifactPresent: boolean,
 ): Published {
-  ctx.log.warn({ reason: rerr.reason }, rerr.message);
+  // Once, where it is seen: in the runtimes' logs, or (one-shot CLI) in the caller's error line.
+  if (ctx.deps.callerReportsFailure) ctx.log.debug({ reason: rerr.reason }, rerr.message);
+  else ctx.log.warn({ reason: rerr.reason }, rerr.message);
   const next = failed(status, {
     generation: ctx.input.generation,
     error: rerr,

@@ -46,6 +46,8 @@ export interface EngineDeps {
   /** The runtime's limits (flags): each the default and the ceiling of a Bucket's spec.limits; DEFAULT_LIMITS if unset. */
   limits?: Partial<Limits>;
   onProgress?: (event: { key: string; bytes: number; cached: boolean; total: number }) => void;
+  /** The caller prints a failed reconcile itself (the one-shot CLI): the engine logs it at debug, not warn. */
+  callerReportsFailure?: boolean;
 }
 
 export interface EngineEvent {

@@ -3,20 +3,9 @@
 import { stringify } from "yaml";
 import { bucketCrd } from "../api/crd.js";
 import { GROUP } from "../api/schema.js";
+import { DEFAULT_INSTALL, type InstallOptions } from "./defaults.js";
 
-export interface InstallOptions {
-  namespace: string;
-  image: string;
-  /** Only Buckets with these labels (sharding); undefined = all. */
-  watchLabelSelector?: string;
-  /** Bucket-event hooks to enable, as `--hook-secret` takes them: `<kind>=<namespace>/<secret>`. */
-  hookSecrets?: readonly string[];
-}
-
-export const DEFAULT_INSTALL: InstallOptions = {
-  namespace: "flux-system",
-  image: "ghcr.io/bucketops/bucketops:v0.1.0",
-};
+export { DEFAULT_INSTALL, type InstallOptions } from "./defaults.js";
 
 const NAME = "bucketops";
 const labels = { "app.kubernetes.io/name": NAME, "app.kubernetes.io/part-of": NAME };

@@ -1,11 +1,12 @@
-// `bucketops controller`: the Kubernetes controller (in a cluster, or against any kubeconfig).
+// `bucketops controller`: the Kubernetes controller (in a cluster, or against any kubeconfig). This module only
+// declares the flags; actions/controller.ts does the work and is imported when the command runs.
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { startControllerRuntime } from "../../kube/start.js";
-import { durationOption, limitsFromFlags, withReconcileFlags, type ReconcileFlags } from "../flags.js";
+import { durationOption, withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { withHookFlags, type HookFlags } from "../hook-flags.js";
-import { createLogger } from "../logger.js";
+import type { LogFormatFlags } from "../log-format.js";
 
-interface ControllerFlags extends ReconcileFlags, HookFlags {
+/** The parsed flags of `controller`. */
+export interface ControllerFlags extends ReconcileFlags, HookFlags, LogFormatFlags {
   kubeconfig?: string;
   storagePath: string;
   storageAddr: string;
@@ -22,6 +23,7 @@ interface ControllerFlags extends ReconcileFlags, HookFlags {
   logLevel: string;
 }
 
+/** Registers `controller`. */
 export function registerController(program: Command): void {
   withHookFlags(withReconcileFlags(program.command("controller")))
     .description("run the Kubernetes controller for source.toolkit.fluxcd.io Buckets")
@@ -74,45 +76,9 @@ export function registerController(program: Command): void {
       durationOption("--leader-election-retry-period <duration>", "pause between lease attempts", "2s"),
     )
     .option("--log-level <level>", "debug, info, warn or error", "info")
-    .action(async (flags: ControllerFlags) => {
-      const logger = createLogger(flags.logLevel);
-      const runtime = await startControllerRuntime({
-        kubeconfig: flags.kubeconfig,
-        storagePath: flags.storagePath,
-        storageAddr: flags.storageAddr,
-        storageAdvAddr: flags.storageAdvAddr,
-        workers: flags.concurrent,
-        concurrency: flags.concurrency,
-        limits: limitsFromFlags(flags),
-        retentionRecords: flags.artifactRetentionRecords,
-        retentionTtlMs: flags.artifactRetentionTtl,
-        labelSelector: flags.watchLabelSelector,
-        namespace: flags.watchNamespace,
-        listPageSize: flags.listPageSize,
-        leaderElect: flags.leaderElect,
-        leaseNamespace: flags.leaderElectionNamespace,
-        leaseName: flags.leaderElectionId,
-        leaseDurationMs: flags.leaderElectionLeaseDuration,
-        renewDeadlineMs: flags.leaderElectionRenewDeadline,
-        retryPeriodMs: flags.leaderElectionRetryPeriod,
-        hooks: flags.hookSecret,
-        logger,
-      });
-      process.stdout.write(`bucketops controller serving artifacts on ${runtime.url}\n`);
-      const reason = await new Promise<string>((resolve) => {
-        process.once("SIGINT", () => {
-          resolve("SIGINT");
-        });
-        process.once("SIGTERM", () => {
-          resolve("SIGTERM");
-        });
-        void runtime.lost.then(() => {
-          resolve("lost leadership");
-        });
-      });
-      logger.info({ reason }, "shutting down");
-      await runtime.close();
-      if (reason === "lost leadership") process.exitCode = 1;
+    .action(async (_flags: ControllerFlags, command: Command) => {
+      const { controllerAction } = await import("../actions/controller.js");
+      await controllerAction(command.optsWithGlobals<ControllerFlags>());
     });
 }
 

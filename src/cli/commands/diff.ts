@@ -1,10 +1,10 @@
-// `bucketops diff <bucket.yaml | url> --from <ref> --to <ref>`: what changed between two states of a prefix.
+// `bucketops diff <bucket.yaml | url> --from <ref> --to <ref>`: what changed between two states of a prefix. This
+// module only declares the flags; actions/diff.ts does the work and is imported when the command runs.
 import { InvalidArgumentError, type Command } from "commander";
-import { diffJson } from "../../engine/time-travel.js";
-import { withTargetBucket, withTargetFlags, type BucketTargetFlags } from "../bucket-target.js";
-import { countsLine, renderDiff } from "../diff-render.js";
+import { withTargetFlags, type BucketTargetFlags } from "../target-flags.js";
 
-interface DiffFlags extends BucketTargetFlags {
+/** The parsed flags of `diff`. */
+export interface DiffFlags extends BucketTargetFlags {
   from: string;
   to: string;
   stat?: boolean;
@@ -28,21 +28,12 @@ export function registerDiff(program: Command): void {
     .option("--stat", "counts only (no file contents are read)")
     .option("-o, --output <format>", "text or json", outputFlag, "text" as const)
     .action(async (source: string, flags: DiffFlags) => {
-      const diff = await withTargetBucket(source, flags, (bucket, cacheDir) =>
-        diffJson(bucket, cacheDir, { from: flags.from, to: flags.to, stat: flags.stat === true }),
-      );
-      if (flags.output === "json") process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
-      else if (flags.stat) process.stdout.write(`${countsLine(diff)}\n`);
-      else process.stdout.write(renderDiff(diff, useColour()));
+      const { diffAction } = await import("../actions/diff.js");
+      await diffAction(source, flags);
     });
 }
 
 function outputFlag(value: string): "text" | "json" {
   if (value === "text" || value === "json") return value;
   throw new InvalidArgumentError("must be text or json");
-}
-
-/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
-function useColour(): boolean {
-  return process.stdout.isTTY && !process.env.NO_COLOR;
 }

@@ -1,25 +1,15 @@
-// `bucketops install --export`: the install manifests, for `kubectl apply -f -` or review.
+// `bucketops install --export`: the install manifests, for `kubectl apply -f -` or review. This module only declares
+// the flags; actions/install.ts renders the manifests and is imported when the command runs.
 import type { Command } from "commander";
-import { DEFAULT_INSTALL, installYaml } from "../../install/manifests.js";
-import { parseHookSecret } from "../../hooks/config.js";
-import { CliError, ExitCode } from "../exit-codes.js";
+import { DEFAULT_INSTALL } from "../../install/defaults.js";
 
-interface InstallFlags {
+/** The parsed flags of `install`. */
+export interface InstallFlags {
   export?: boolean;
   namespace: string;
   image: string;
   watchLabelSelector?: string;
   hookSecret: string[];
-}
-
-/** The value as given, once it parses as the controller will parse it (so a typo fails here, not in the pod). */
-function checkedHookSecret(value: string): string {
-  try {
-    parseHookSecret(value);
-    return value;
-  } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error), ExitCode.Usage);
-  }
 }
 
 /** Registers `install`. */
@@ -39,20 +29,8 @@ export function registerInstall(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .action((flags: InstallFlags) => {
-      if (!flags.export) {
-        throw new CliError(
-          "pass --export to print the manifests, e.g. bucketops install --export | kubectl apply -f -",
-          ExitCode.Usage,
-        );
-      }
-      process.stdout.write(
-        installYaml({
-          namespace: flags.namespace,
-          image: flags.image,
-          watchLabelSelector: flags.watchLabelSelector,
-          hookSecrets: flags.hookSecret.map(checkedHookSecret),
-        }),
-      );
+    .action(async (flags: InstallFlags) => {
+      const { installAction } = await import("../actions/install.js");
+      installAction(flags);
     });
 }

@@ -1,13 +1,11 @@
-// `bucketops run`: the standalone runtime.
-import { readFile } from "node:fs/promises";
+// `bucketops run`: the standalone runtime. This module only declares the flags; actions/run.ts does the work.
 import type { Command } from "commander";
-import { startStandalone } from "../../standalone/start.js";
-import { limitsFromFlags, withReconcileFlags, type ReconcileFlags } from "../flags.js";
+import { withReconcileFlags, type ReconcileFlags } from "../flags.js";
 import { withHookFlags, type HookFlags } from "../hook-flags.js";
-import { CliError, ExitCode } from "../exit-codes.js";
-import { createLogger } from "../logger.js";
+import type { LogFormatFlags } from "../log-format.js";
 
-interface RunFlags extends ReconcileFlags, HookFlags {
+/** The parsed flags of `run`. */
+export interface RunFlags extends ReconcileFlags, HookFlags, LogFormatFlags {
   config: string;
   storage: string;
   listen: string;
@@ -18,6 +16,7 @@ interface RunFlags extends ReconcileFlags, HookFlags {
   apiTokenFile?: string;
 }
 
+/** Registers `run`. */
 export function registerRun(program: Command): void {
   withHookFlags(withReconcileFlags(program.command("run")))
     .description(
@@ -37,63 +36,8 @@ export function registerRun(program: Command): void {
       "bearer token the API's write routes (reconcile, suspend, pin…) require; without one they are open on a loopback listen address and refused on any other",
     )
     .option("--api-token-file <file>", "read --api-token from a file (keeps it out of the process list)")
-    .action(async (flags: RunFlags) => {
-      const logger = createLogger(flags.logLevel);
-      const apiToken = await readApiToken(flags);
-      const handle = await startStandalone({
-        configDir: flags.config,
-        storageRoot: flags.storage,
-        listen: flags.listen,
-        advertiseAddress: flags.storageAdvAddr,
-        concurrency: flags.concurrency,
-        concurrentReconciles: flags.concurrent,
-        retentionRecords: flags.artifactRetentionRecords,
-        retentionTtlMs: flags.artifactRetentionTtl,
-        logger,
-        watch: flags.watch,
-        engine: { limits: limitsFromFlags(flags) },
-        hooks: flags.hookSecret,
-        apiToken,
-      });
-      const buckets = handle.runner.list();
-      process.stdout.write(
-        [
-          `bucketops is serving ${buckets.length} Bucket(s) from ${flags.config}`,
-          `  dashboard:  ${handle.url}/`,
-          `  API:        ${handle.url}/api/buckets`,
-          ...buckets.map((b) => `  artifact:   ${handle.store.latestUrl(b)}  (${b.namespace}/${b.name})`),
-          "press Ctrl-C to stop",
-          "",
-        ].join("\n"),
-      );
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          resolve();
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-      logger.info("shutting down");
-      await handle.close();
+    .action(async (_flags: RunFlags, command: Command) => {
+      const { runAction } = await import("../actions/run.js");
+      await runAction(command.optsWithGlobals<RunFlags>());
     });
-}
-
-/** The API token from --api-token or --api-token-file (trimmed); undefined when neither is given. */
-async function readApiToken(flags: RunFlags): Promise<string | undefined> {
-  if (flags.apiToken !== undefined && flags.apiTokenFile !== undefined)
-    throw new CliError("--api-token and --api-token-file: give one of them", ExitCode.Usage);
-  if (flags.apiTokenFile === undefined) return flags.apiToken;
-  let text: string;
-  try {
-    text = await readFile(flags.apiTokenFile, "utf8");
-  } catch (error) {
-    throw new CliError(
-      `--api-token-file ${flags.apiTokenFile}: ${error instanceof Error ? error.message : String(error)}`,
-      ExitCode.Usage,
-    );
-  }
-  const token = text.trim();
-  if (token === "")
-    throw new CliError(`--api-token-file ${flags.apiTokenFile}: the file is empty`, ExitCode.Usage);
-  return token;
 }

@@ -2,7 +2,6 @@
 // (checked against the schema), print it with --export, else apply it in a cluster and wait for it to be Ready.
 // A standalone server reads its Buckets from files: there the YAML is printed with a hint where to save it.
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import { CliError, ExitCode } from "../../exit-codes.js";
 import { durationOption } from "../../flags.js";
 import { BUCKET_API_VERSION, type BucketObjectJson } from "./objects.js";
@@ -46,6 +45,7 @@ export function registerCreateSourceBucket(program: Command): void {
     .addOption(durationOption("--wait-timeout <duration>", "how long to wait for Ready", "5m"))
     .action(async (name: string, flags: CreateFlags) => {
       const object = await bucketFromFlags(name, flags);
+      const { stringify } = await import("yaml");
       const yaml = `---\n${stringify(object)}`;
       if (flags.export) {
         process.stdout.write(yaml);

@@ -2,8 +2,6 @@
 // in a cluster, the recent events a standalone server keeps in memory.
 import type { Command } from "commander";
 import { CliError, ExitCode } from "../../exit-codes.js";
-import { serialize } from "../../output.js";
-import { eventTable } from "./render.js";
 import { withRuntimeFlags, type RuntimeFlags } from "./runtime.js";
 import { backendFor, listNamespace, say, subcommand } from "./verb-support.js";
 
@@ -24,6 +22,10 @@ export function registerEvents(program: Command): void {
       const backend = await backendFor(flags);
       const namespace = name === undefined ? listNamespace(flags) : flags.namespace;
       const events = await backend.events(namespace, name);
+      const [{ serialize }, { eventTable }] = await Promise.all([
+        import("../../output.js"),
+        import("./render.js"),
+      ]);
       if (flags.output === "json" || flags.output === "yaml") {
         process.stdout.write(serialize({ items: events }, flags.output));
         return;

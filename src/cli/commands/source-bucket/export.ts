@@ -1,9 +1,7 @@
 // `bucketops export source bucket [NAME | --all]`: Bucket YAML without status or server-set fields, as
 // `flux export` prints it (each document after a "---" line).
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import { nameOrAll } from "./get.js";
-import { exportObject } from "./objects.js";
 import { withRuntimeFlags, type RuntimeFlags } from "./runtime.js";
 import { backendFor, listNamespace, sourceOf } from "./verb-support.js";
 
@@ -22,6 +20,7 @@ export function registerExportSourceBucket(program: Command): void {
         name !== undefined
           ? [await backend.get(flags.namespace, name)]
           : await backend.list(listNamespace(flags));
+      const [{ stringify }, { exportObject }] = await Promise.all([import("yaml"), import("./objects.js")]);
       process.stdout.write(items.map((o) => `---\n${stringify(exportObject(o))}`).join(""));
     });
 }

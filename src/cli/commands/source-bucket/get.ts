@@ -2,9 +2,7 @@
 // Kubernetes objects (a List for several) that `kubectl apply -f` takes.
 import type { Command } from "commander";
 import { CliError, ExitCode } from "../../exit-codes.js";
-import { serialize } from "../../output.js";
-import { objectOrList } from "./objects.js";
-import { bucketTable, parseGetFormat, type GetFormat } from "./render.js";
+import { parseGetFormat, type GetFormat } from "./get-format.js";
 import { withRuntimeFlags, type RuntimeFlags } from "./runtime.js";
 import { backendFor, listNamespace, say, sourceOf } from "./verb-support.js";
 
@@ -25,6 +23,11 @@ export function registerGetSourceBucket(program: Command): void {
         name !== undefined
           ? [await backend.get(flags.namespace, name)]
           : await backend.list(listNamespace(flags));
+      const [{ serialize }, { objectOrList }, { bucketTable }] = await Promise.all([
+        import("../../output.js"),
+        import("./objects.js"),
+        import("./render.js"),
+      ]);
       if (flags.output === "json" || flags.output === "yaml") {
         process.stdout.write(serialize(objectOrList(items, name !== undefined), flags.output));
         return;

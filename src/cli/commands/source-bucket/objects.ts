@@ -71,10 +71,12 @@ const DROPPED_ANNOTATIONS = [
  * than kubectl's and the reconcile request) and spec; no status and no server-set fields.
  */
 export function exportObject(obj: BucketObjectJson): BucketObjectJson {
-  const metadata: BucketObjectJson["metadata"] = { ...obj.metadata };
-  for (const field of SERVER_FIELDS) delete metadata[field];
-  const annotations = { ...(metadata.annotations ?? {}) };
-  for (const key of DROPPED_ANNOTATIONS) delete annotations[key];
+  const metadata = Object.fromEntries(
+    Object.entries(obj.metadata).filter(([field]) => !SERVER_FIELDS.includes(field)),
+  ) as BucketObjectJson["metadata"];
+  const annotations = Object.fromEntries(
+    Object.entries(metadata.annotations ?? {}).filter(([key]) => !DROPPED_ANNOTATIONS.includes(key)),
+  );
   if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
   else delete metadata.annotations;
   if (metadata.labels && Object.keys(metadata.labels).length === 0) delete metadata.labels;

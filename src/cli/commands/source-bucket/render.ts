@@ -1,17 +1,7 @@
 // How `get sources bucket` and `events` print for humans: flux's columns.
-import { InvalidArgumentError } from "commander";
 import { age, table } from "../../output.js";
 import type { BucketEvent } from "./backend.js";
 import { readyCondition, type BucketObjectJson } from "./objects.js";
-
-/** The -o values of `get sources bucket`. */
-export type GetFormat = "table" | "wide" | "json" | "yaml";
-
-/** Parses -o for `get sources bucket`. Throws (commander prints it, exit 2) on anything else. */
-export function parseGetFormat(value: string): GetFormat {
-  if (value === "table" || value === "wide" || value === "json" || value === "yaml") return value;
-  throw new InvalidArgumentError("use table, wide, json or yaml");
-}
 
 /**
  * Flux's columns: NAMESPACE (with -A), NAME, REVISION, SUSPENDED, READY, MESSAGE; wide adds ENDPOINT, BUCKET,
