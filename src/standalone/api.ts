@@ -1,21 +1,30 @@
-// JSON API and dashboard of the standalone runtime.
+// JSON API of the standalone runtime (the dashboard, routes/web.ts, is its client).
 import type { FastifyInstance } from "fastify";
+import type { ArtifactStore } from "../storage/artifact-store.js";
+import type { RevisionLog } from "./revision-log.js";
 import type { StandaloneRunner } from "./runner.js";
-import { dashboardHtml } from "./dashboard.js";
 import { registerDiffRoute } from "./routes/diff.js";
+import { registerEventStream } from "./routes/events-stream.js";
 import { registerEventsRoute } from "./routes/events.js";
 import { registerHistoryRoute } from "./routes/history.js";
 import { registerPinRoutes } from "./routes/pin.js";
+import { registerRevisionRoutes } from "./routes/revisions.js";
 import { registerSuspendRoutes } from "./routes/suspend.js";
 import { registerWriteAuth, type WriteAuthOptions } from "./routes/write-auth.js";
 
 /**
  * Registers GET /api/buckets, GET /api/buckets/:namespace/:name, POST …/reconcile, the time-travel routes
- * (GET …/history, GET …/diff, POST and DELETE …/pin), POST …/suspend and …/resume, GET …/events and the dashboard
- * at /. Write routes need a bearer token when one is configured or the server listens beyond loopback (see
- * registerWriteAuth); without `auth` the API is open (in-process tests).
+ * (GET …/history, GET …/diff, POST and DELETE …/pin), POST …/suspend and …/resume, GET …/events, the event stream
+ * (GET /api/events/stream) and, given `kept`, the kept revisions (GET …/files, …/revisions, …/revisions/diff). Write
+ * routes need a bearer token when one is configured or the server listens beyond loopback (see registerWriteAuth);
+ * without `auth` the API is open (in-process tests).
  */
-export function registerApi(app: FastifyInstance, runner: StandaloneRunner, auth?: WriteAuthOptions): void {
+export function registerApi(
+  app: FastifyInstance,
+  runner: StandaloneRunner,
+  auth?: WriteAuthOptions,
+  kept?: { revisions: RevisionLog; store: ArtifactStore },
+): void {
   if (auth) registerWriteAuth(app, auth);
   app.get("/api/buckets", () => ({ items: runner.list(), problems: runner.folderProblems() }));
 
@@ -47,9 +56,10 @@ export function registerApi(app: FastifyInstance, runner: StandaloneRunner, auth
   registerPinRoutes(app, runner);
   registerSuspendRoutes(app, runner);
   registerEventsRoute(app, runner);
+  registerEventStream(app, runner);
+  if (kept) registerRevisionRoutes(app, runner, kept.revisions, kept.store);
 
   app.get("/readyz", () => ({ status: "ok" }));
-  app.get("/", (_req, reply) => reply.type("text/html; charset=utf-8").send(dashboardHtml()));
 }
 
 function notFound(params: { namespace: string; name: string }): { error: string } {

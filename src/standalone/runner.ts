@@ -15,6 +15,8 @@ import type { ObjectChange } from "../source/object-change.js";
 import type { ArtifactStore } from "../storage/artifact-store.js";
 import type { FolderContents, FolderProblem } from "./config-folder.js";
 import { FolderScanner } from "./folder-scanner.js";
+import { RunnerEvents } from "./bucket-events.js";
+import type { RevisionLog } from "./revision-log.js";
 import { failureBackoff, nextInterval } from "../engine/requeue.js";
 import { EventRing, type RecordedEvent } from "./event-ring.js";
 import { specHash, StateStore, type BucketPin, type BucketState, type BucketSuspend } from "./state-store.js";
@@ -39,6 +41,8 @@ export interface RunnerOptions {
   engine?: Partial<EngineDeps>;
   /** Prometheus recorder, when the runtime serves /metrics. */
   metrics?: ReconcileMetrics;
+  /** Where each newly published revision's file list is recorded (the dashboard's history and diffs). */
+  revisions?: RevisionLog;
 }
 
 interface Entry {
@@ -107,6 +111,8 @@ export class StandaloneRunner {
   private rescanTimer?: NodeJS.Timeout;
   private reloading: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Announces reconciles starting and finishing and folder reloads (the dashboard's event stream). */
+  readonly updates = new RunnerEvents();
 
   constructor(options: RunnerOptions) {
     this.options = options;
@@ -241,6 +247,7 @@ export class StandaloneRunner {
     if (suspend) {
       clearTimeout(entry.timer);
       entry.nextAt = undefined;
+      this.emitBucket(entry);
       return { view: this.view(entry) };
     }
     const result = await this.reconcileNow(namespace, name);
@@ -278,7 +285,10 @@ export class StandaloneRunner {
       .then(async () => {
         if (this.stopped) return;
         const { changed, contents } = await this.scanner.scan({ force });
-        if (changed) await this.applyFolder(contents);
+        if (changed) {
+          await this.applyFolder(contents);
+          this.updates.emit({ type: "folder" });
+        }
       })
       .catch((error: unknown) => {
         this.options.logger.error({ err: error }, "reading the config folder failed");
@@ -379,6 +389,8 @@ export class StandaloneRunner {
     this.options.metrics?.forget({ namespace, name });
     await rm(path.join(this.cacheRoot(), namespace, name), { recursive: true, force: true });
     await rm(this.historyCacheDir(namespace, name), { recursive: true, force: true });
+    await this.options.revisions?.remove({ namespace, name });
+    this.updates.emit({ type: "removed", namespace, name });
     this.options.logger.info({ bucket: key }, "Bucket removed from the folder; its artifacts were deleted");
   }
 
@@ -406,8 +418,10 @@ export class StandaloneRunner {
     }
     const task = this.limit(() => this.reconcileEntry(entry, changes));
     entry.running = task;
+    this.emitBucket(entry);
     void task.finally(() => {
       entry.running = undefined;
+      this.emitBucket(entry);
       if (entry.rerun && !entry.removed && !this.stopped) {
         entry.rerun = false;
         void this.run(entry);
@@ -455,6 +469,7 @@ export class StandaloneRunner {
       lastReconcile: { at: new Date().toISOString(), outcome: result.outcome, stats: result.stats },
     };
     if (!entry.removed) await this.states.save(namespace, name, entry.state);
+    if (!entry.removed) await this.recordRevision(entry);
     for (const event of result.events) {
       entry.events.add(event);
       this.options.logger[event.type === "Warning" ? "warn" : "info"](
@@ -472,6 +487,32 @@ export class StandaloneRunner {
       if (!changes || entry.nextAt === undefined) this.schedule(entry, nextInterval(interval));
     }
     return result;
+  }
+
+  private emitBucket(entry: Entry): void {
+    const { namespace, name } = entry.object.metadata;
+    if (!entry.removed) this.updates.emit({ type: "bucket", namespace, name });
+  }
+
+  // A revision the log cannot read is logged: history is a view, it never fails the reconcile.
+  private async recordRevision(entry: Entry): Promise<void> {
+    const artifact = entry.state.status.artifact;
+    const log = this.options.revisions;
+    if (!artifact || !log) return;
+    const { namespace, name } = entry.object.metadata;
+    await log
+      .record(
+        { namespace, name },
+        artifact,
+        this.options.store.absolute(artifact.path),
+        entry.state.lastReconcile?.stats.objects,
+      )
+      .catch((error: unknown) => {
+        this.options.logger.warn(
+          { bucket: `${namespace}/${name}`, err: error },
+          "recording the revision failed",
+        );
+      });
   }
 
   private cacheRoot(): string {

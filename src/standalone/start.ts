@@ -11,7 +11,9 @@ import { createServing } from "../storage/serving.js";
 import { parseListenAddress } from "../storage/http-server.js";
 import { registerApi } from "./api.js";
 import { registerHelmRepo } from "./routes/helm-repo.js";
+import { RevisionLog } from "./revision-log.js";
 import { StandaloneRunner } from "./runner.js";
+import { registerWeb } from "./routes/web.js";
 
 export interface StandaloneOptions {
   configDir: string;
@@ -54,7 +56,9 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
   const storageRoot = path.resolve(options.storageRoot);
   const serving = await createServing({ ...options, storageRoot });
   const { store, registry, app } = serving;
+  const revisions = new RevisionLog(storageRoot);
   const runner = new StandaloneRunner({
+    revisions,
     metrics: createReconcileMetrics(registry),
     configDir: path.resolve(options.configDir),
     storageRoot,
@@ -66,11 +70,17 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     rescanIntervalMs: options.rescanIntervalMs,
     engine: options.engine,
   });
-  registerApi(app, runner, {
-    listenHost: parseListenAddress(options.listen).host,
-    ...(options.apiToken !== undefined ? { apiToken: options.apiToken } : {}),
-  });
+  registerApi(
+    app,
+    runner,
+    {
+      listenHost: parseListenAddress(options.listen).host,
+      ...(options.apiToken !== undefined ? { apiToken: options.apiToken } : {}),
+    },
+    { revisions, store },
+  );
   registerHelmRepo(app, runner, store, options.logger);
+  await registerWeb(app);
   registerHooks(app, {
     secrets: options.hooks ?? [],
     // The folder's Secrets are in memory and reloaded on edit: no cache needed.
