@@ -2,24 +2,21 @@
 // over a real MinIO: create/get/reconcile/suspend/resume/events/export/delete, -A, the flux-system default, exit
 // codes, and `kubectl apply --dry-run=server` accepting `get -o yaml` and `export` from both runtimes.
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { parse, parseAllDocuments } from "yaml";
-import { CRD_FILE } from "../../src/install/deploy-files.js";
 import { runArgs, runCli, startServerProcess } from "../support/cli.js";
 import { startController, type ControllerProcess } from "../support/controller.js";
 import { KUBECTL_BIN, startKube, type KubeServer } from "../support/kube.js";
+import { installBucketCrd } from "../support/bucket-crd.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 import { makeTempDir, removeDir } from "../support/temp.js";
 import { waitFor } from "../support/wait.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BUCKETS = { group: "source.toolkit.fluxcd.io", version: "v1", plural: "buckets" };
 
 let kube: KubeServer;
@@ -73,20 +70,9 @@ const createArgs = (name: string, ...extra: string[]): string[] => [
 before(async () => {
   work = await makeTempDir("cli-verbs-kube");
   [kube, minio] = await Promise.all([startKube(), startMinio()]);
-  await promisify(execFile)(KUBECTL_BIN, [
-    "--kubeconfig",
-    kube.kubeconfigPath,
-    "apply",
-    "-f",
-    path.join(repoRoot, CRD_FILE),
-  ]);
+  await installBucketCrd(kube);
   const kc = new KubeConfig();
   kc.loadFromFile(kube.kubeconfigPath);
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
-  await waitFor("CRD Established", async () => {
-    const crd = await ext.readCustomResourceDefinition({ name: "buckets.source.toolkit.fluxcd.io" });
-    return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
-  });
   objects = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   for (const ns of ["flux-system", "team-a"]) {

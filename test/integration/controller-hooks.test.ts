@@ -2,13 +2,9 @@
 // with the token of a Secret the controller reads through the API (least-privilege RBAC) wakes the Bucket at once
 // while its interval is 1h; a wrong token is refused and wakes nothing.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import {
-  ApiextensionsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -16,18 +12,17 @@ import {
   type V1ClusterRole,
 } from "@kubernetes/client-node";
 import type { BucketStatus } from "../../src/api/status.js";
-import { CRD_FILE } from "../../src/install/deploy-files.js";
 import { installObjects } from "../../src/install/manifests.js";
 import { startController, type ControllerProcess } from "../support/controller.js";
 import { s3Notification, s3Record } from "../support/hook-payloads.js";
-import { KUBECTL_BIN, startKube, type KubeServer } from "../support/kube.js";
+import { startKube, type KubeServer } from "../support/kube.js";
+import { installBucketCrd } from "../support/bucket-crd.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 import { makeTempDir, removeDir } from "../support/temp.js";
 import { waitFor as pollUntil } from "../support/wait.js";
 
 const NS = "flux-system";
 const GROUP = { group: "source.toolkit.fluxcd.io", version: "v1", plural: "buckets" };
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const TOKEN = "controller-hook-token";
 
 let kube: KubeServer;
@@ -64,18 +59,7 @@ before(async () => {
   admin.loadFromFile(kube.kubeconfigPath);
   objects = admin.makeApiClient(CustomObjectsApi);
   const core = admin.makeApiClient(CoreV1Api);
-  await promisify(execFile)(KUBECTL_BIN, [
-    "--kubeconfig",
-    kube.kubeconfigPath,
-    "apply",
-    "-f",
-    path.join(repoRoot, CRD_FILE),
-  ]);
-  const ext = admin.makeApiClient(ApiextensionsV1Api);
-  await pollUntil("CRD Established", async () => {
-    const crd = await ext.readCustomResourceDefinition({ name: "buckets.source.toolkit.fluxcd.io" });
-    return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
-  });
+  await installBucketCrd(kube);
   await core.createNamespace({ body: { metadata: { name: NS } } });
   // The install manifests' ClusterRole (Secrets: get only), bound to the unprivileged controller identity.
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);

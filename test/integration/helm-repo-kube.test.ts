@@ -1,24 +1,20 @@
 // The controller runtime serves /helm for a Bucket with spec.helmRepository, on the real kube-apiserver.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { parse } from "yaml";
-import { CRD_FILE } from "../../src/install/deploy-files.js";
 import { startController, type ControllerProcess } from "../support/controller.js";
 import { helmCli, writeChartDir } from "../support/helm.js";
-import { KUBECTL_BIN, startKube, type KubeServer } from "../support/kube.js";
+import { startKube, type KubeServer } from "../support/kube.js";
+import { installBucketCrd } from "../support/bucket-crd.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 import { makeTempDir, removeDir } from "../support/temp.js";
 import { waitFor } from "../support/wait.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const NS = "helm-kube";
 let kube: KubeServer;
 let minio: MinioServer;
@@ -28,20 +24,7 @@ let controller: ControllerProcess;
 before(async () => {
   work = await makeTempDir("helm-kube");
   [kube, minio] = await Promise.all([startKube(), startMinio()]);
-  await promisify(execFile)(KUBECTL_BIN, [
-    "--kubeconfig",
-    kube.kubeconfigPath,
-    "apply",
-    "-f",
-    path.join(repoRoot, CRD_FILE),
-  ]);
-  await promisify(execFile)(KUBECTL_BIN, [
-    "--kubeconfig",
-    kube.kubeconfigPath,
-    "wait",
-    "--for=condition=Established",
-    "crd/buckets.source.toolkit.fluxcd.io",
-  ]);
+  await installBucketCrd(kube);
   const admin = new KubeConfig();
   admin.loadFromFile(kube.kubeconfigPath);
   const core = admin.makeApiClient(CoreV1Api);

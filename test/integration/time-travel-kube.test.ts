@@ -2,23 +2,18 @@
 // (the CRD installed from deploy/, as users do; no controller runs). A revision is resolved through the history of
 // the Bucket as the cluster holds it (its spec and its Secret), on a versioned MinIO bucket.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { writeFile } from "node:fs/promises";
 import type { ChangePointJson } from "../../src/engine/time-travel.js";
-import { CRD_FILE } from "../../src/install/deploy-files.js";
 import { runCli } from "../support/cli.js";
-import { KUBECTL_BIN, startKube, type KubeServer } from "../support/kube.js";
+import { startKube, type KubeServer } from "../support/kube.js";
+import { installBucketCrd } from "../support/bucket-crd.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
 import { makeTempDir, removeDir } from "../support/temp.js";
-import { waitFor } from "../support/wait.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BUCKETS = { group: "source.toolkit.fluxcd.io", version: "v1", plural: "buckets" };
 
 let kube: KubeServer;
@@ -49,20 +44,9 @@ const cli = (...args: string[]): ReturnType<typeof runCli> =>
 before(async () => {
   work = await makeTempDir("tt-kube");
   [kube, minio] = await Promise.all([startKube(), startMinio()]);
-  await promisify(execFile)(KUBECTL_BIN, [
-    "--kubeconfig",
-    kube.kubeconfigPath,
-    "apply",
-    "-f",
-    path.join(repoRoot, CRD_FILE),
-  ]);
+  await installBucketCrd(kube);
   const kc = new KubeConfig();
   kc.loadFromFile(kube.kubeconfigPath);
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
-  await waitFor("CRD Established", async () => {
-    const crd = await ext.readCustomResourceDefinition({ name: "buckets.source.toolkit.fluxcd.io" });
-    return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
-  });
   objects = kc.makeApiClient(CustomObjectsApi);
   await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
     namespace: "default",
