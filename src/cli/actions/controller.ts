@@ -1,6 +1,7 @@
 // The work of `bucketops controller`, loaded only when the command runs (see commands/controller.ts for its flags).
 import { startControllerRuntime } from "../../kube/start.js";
 import type { ControllerFlags } from "../commands/controller.js";
+import { readApiToken } from "../api-token.js";
 import { limitsFromFlags } from "../flags.js";
 import { createLogger } from "../logger.js";
 
@@ -27,6 +28,8 @@ export async function controllerAction(flags: ControllerFlags): Promise<void> {
     renewDeadlineMs: flags.leaderElectionRenewDeadline,
     retryPeriodMs: flags.leaderElectionRetryPeriod,
     hooks: flags.hookSecret,
+    dashboardWrites: flags.dashboardWrites,
+    apiToken: await readApiToken({ apiTokenFile: flags.apiTokenFile }),
     logger,
   });
   process.stdout.write(`bucketops controller serving artifacts on ${runtime.url}\n`);
