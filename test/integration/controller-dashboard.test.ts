@@ -39,9 +39,11 @@ const controllerArgs = (...extra: string[]): string[] => [
   ...extra,
 ];
 
-const getJson = async <T>(url: string): Promise<{ status: number; body: T }> => {
+type List = { items: ControllerBucketView[] };
+
+const getJson = async (url: string): Promise<{ status: number; body: unknown }> => {
   const res = await fetch(url);
-  return { status: res.status, body: (await res.json()) as T };
+  return { status: res.status, body: await res.json() };
 };
 
 const post = async (url: string, token?: string): Promise<{ status: number; body: { error?: string } }> => {
@@ -126,15 +128,18 @@ after(async () => {
 
 test("GET /api/buckets lists both Buckets with Ready True (good) and False (broken); GET …/<ns>/<name> answers one, 404 for an unknown one", async () => {
   await waitFor("both Buckets reconciled", async () => {
-    const { body } = await getJson<{ items: ControllerBucketView[] }>(`${controller?.url}/api/buckets`);
+    const body = (await getJson(`${controller?.url}/api/buckets`)).body as List;
     return (
       body.items.length === 2 && body.items.every((b) => ready(b) !== undefined && ready(b) !== "Unknown")
     );
   });
-  const { body } = await getJson<{ items: ControllerBucketView[] }>(`${controller?.url}/api/buckets`);
+  const body = (await getJson(`${controller?.url}/api/buckets`)).body as List;
   const states = Object.fromEntries(body.items.map((b) => [`${b.namespace}/${b.name}`, ready(b)]));
   assert.deepEqual(states, { "team-a/good": "True", "team-a/broken": "False" });
-  const one = await getJson<ControllerBucketView>(`${controller?.url}/api/buckets/${NS}/good`);
+  const one = (await getJson(`${controller?.url}/api/buckets/${NS}/good`)) as {
+    status: number;
+    body: ControllerBucketView;
+  };
   assert.equal(one.status, 200);
   assert.equal(one.body.suspended, false);
   assert.match(one.body.status.artifact?.revision ?? "", /^sha256:/);
@@ -174,7 +179,7 @@ test("with --dashboard-writes and --api-token-file: 401 without the token; with 
   assert.equal((await stored("good")).spec.suspend, true);
   await waitFor(
     "the API shows it suspended",
-    async () => (await getJson<ControllerBucketView>(base)).body.suspended,
+    async () => ((await getJson(base)).body as ControllerBucketView).suspended,
   );
   assert.equal((await post(`${base}/resume`, TOKEN)).status, 200);
   assert.equal((await stored("good")).spec.suspend, false);
