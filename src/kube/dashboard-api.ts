@@ -38,6 +38,14 @@ export function registerDashboardApi(
     return obj ? bucketView(obj) : notFound(reply, req.params);
   });
 
+  // What only `bucketops run` keeps: a 404 saying so (the page shows it in place of the section).
+  for (const sub of ["files", "revisions", "revisions/diff", "history", "diff", "events"])
+    app.get(`/api/buckets/:namespace/:name/${sub}`, async (_req, reply) =>
+      reply.code(404).send({
+        error: `not served by the controller (only by bucketops run); try bucketops ${sub === "events" ? "events" : "history"} or kubectl`,
+      }),
+    );
+
   registerSse(app, "/api/events/stream", (send) => {
     send("hello", list());
     return controller.onBucket((obj, deleted) => {

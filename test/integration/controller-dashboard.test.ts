@@ -185,7 +185,7 @@ test("with --dashboard-writes and --api-token-file: 401 without the token; with 
   assert.equal((await stored("good")).spec.suspend, false);
 });
 
-test("the controller's dashboard page lists both Buckets with their state (Chromium)", async () => {
+test("the controller's dashboard page lists both Buckets with their state, shows a suspend live, and a Bucket's page says what the controller does not serve (Chromium)", async () => {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
@@ -200,6 +200,18 @@ test("the controller's dashboard page lists both Buckets with their state (Chrom
       await page.locator('tr[data-bucket="team-a/broken"]').getByTestId("state").textContent(),
       "Failing",
     );
+
+    // Pushed over the event stream: a suspend through the API shows on the open page without a reload.
+    assert.equal((await post(`${controller?.url}/api/buckets/${NS}/good/suspend`, TOKEN)).status, 200);
+    await page
+      .locator('tr[data-bucket="team-a/good"] [data-testid="state"]', { hasText: "Suspended" })
+      .waitFor();
+    assert.equal((await post(`${controller?.url}/api/buckets/${NS}/good/resume`, TOKEN)).status, 200);
+
+    // A Bucket's page: what only `bucketops run` keeps says so in place of the section.
+    await page.goto(`${controller?.url}/#/b/team-a/good`);
+    await page.locator("#bucket-title").waitFor();
+    assert.match((await page.locator("p.error").first().textContent()) ?? "", /not served by the controller/);
   } finally {
     await browser.close();
   }
