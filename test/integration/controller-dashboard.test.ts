@@ -13,6 +13,7 @@ import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from "@ku
 import { CRD_FILE } from "../../src/install/deploy-files.js";
 import type { ControllerBucketView } from "../../src/kube/dashboard-view.js";
 import { launchChromium } from "../support/browser.js";
+import { runCli } from "../support/cli.js";
 import { startController, type ControllerProcess } from "../support/controller.js";
 import { KUBECTL_BIN, startKube, type KubeServer } from "../support/kube.js";
 import { startMinio, type MinioServer } from "../support/minio.js";
@@ -215,4 +216,17 @@ test("the controller's dashboard page lists both Buckets with their state, shows
   } finally {
     await browser.close();
   }
+});
+
+test("controller --dashboard-writes on :0 (beyond loopback) without --api-token-file exits 2 naming the flag", async () => {
+  const result = await runCli([
+    "controller",
+    "--dashboard-writes",
+    "--storage-addr",
+    ":0",
+    "--kubeconfig",
+    kube.kubeconfigPath,
+  ]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /--api-token-file/);
 });
