@@ -136,6 +136,39 @@ export class BucketController {
     return { spec: obj.spec, artifact: this.currentStatus(obj, objectKey(obj)).artifact };
   }
 
+  /** The Buckets in the informer cache with their current status (the dashboard's read API). */
+  buckets(): BucketResource[] {
+    return this.informer.list().map((obj) => this.withCurrentStatus(obj));
+  }
+
+  /** One cached Bucket with its current status; undefined when the cache has none. */
+  bucket(namespace: string, name: string): BucketResource | undefined {
+    const obj = this.informer.get(name, namespace);
+    return obj ? this.withCurrentStatus(obj) : undefined;
+  }
+
+  /** Calls `listener` for each cached Bucket added, changed (also its status) or deleted; returns the unsubscribe. */
+  onBucket(listener: (obj: BucketResource, deleted: boolean) => void): () => void {
+    const changed = (obj: BucketResource): void => {
+      listener(obj, false);
+    };
+    const deleted = (obj: BucketResource): void => {
+      listener(obj, true);
+    };
+    this.informer.on("add", changed);
+    this.informer.on("update", changed);
+    this.informer.on("delete", deleted);
+    return () => {
+      this.informer.off("add", changed);
+      this.informer.off("update", changed);
+      this.informer.off("delete", deleted);
+    };
+  }
+
+  private withCurrentStatus(obj: BucketResource): BucketResource {
+    return { ...obj, status: this.currentStatus(obj, objectKey(obj)) };
+  }
+
   /**
    * Reconciles a Bucket soon with the objects bucket events named (undefined: a full listing), merged with events
    * still pending for it. Returns false when this controller does not know the Bucket or it is suspended.

@@ -9,8 +9,11 @@ import { createReconcileMetrics } from "../engine/metrics.js";
 import type { HookSecretRef } from "../hooks/config.js";
 import { registerHooks } from "../hooks/routes.js";
 import { serveExternalArtifacts } from "../storage/external-artifact-files.js";
+import { parseListenAddress } from "../storage/http-server.js";
 import { createServing } from "../storage/serving.js";
+import { registerWeb } from "../standalone/routes/web.js";
 import { BucketController } from "./controller.js";
+import { registerDashboardApi } from "./dashboard-api.js";
 import { ExternalArtifactSync } from "./external-artifacts.js";
 import { kubeEventRecorder } from "./events.js";
 import { registerHelmRepo } from "./helm-repo.js";
@@ -45,6 +48,10 @@ export interface ControllerRuntimeOptions {
   hooks?: readonly HookSecretRef[];
   /** Debounce window of bucket events per Bucket (ms, default 200). */
   hookDebounceMs?: number;
+  /** Allow the dashboard's reconcile/suspend/resume (--dashboard-writes); off: they answer 403. */
+  dashboardWrites?: boolean;
+  /** Bearer token of those writes (--api-token-file); required when the listen address is beyond loopback. */
+  apiToken?: string;
   logger: Logger;
 }
 
@@ -113,6 +120,11 @@ export async function startControllerRuntime(options: ControllerRuntimeOptions):
     debounceMs: options.hookDebounceMs,
   });
   registerHelmRepo(app, controller, store, kubeSecretReader(kc), logger);
+  registerDashboardApi(app, kc, controller, {
+    writes: options.dashboardWrites ?? false,
+    auth: { listenHost: parseListenAddress(options.storageAddr).host, apiToken: options.apiToken },
+  });
+  await registerWeb(app);
   const listening = await serving.listen(options.storageAddr, options.storageAdvAddr);
 
   let lost: Promise<void> = new Promise(() => undefined);

@@ -1,11 +1,26 @@
 // The work of `bucketops controller`, loaded only when the command runs (see commands/controller.ts for its flags).
 import { startControllerRuntime } from "../../kube/start.js";
+import { isLoopbackHost } from "../../standalone/routes/write-auth.js";
+import { parseListenAddress } from "../../storage/http-server.js";
 import type { ControllerFlags } from "../commands/controller.js";
+import { CliError, ExitCode } from "../exit-codes.js";
+import { readApiToken } from "../api-token.js";
 import { limitsFromFlags } from "../flags.js";
 import { createLogger } from "../logger.js";
 
 /** Runs the controller until SIGINT, SIGTERM or lost leadership (exit 1), then closes it. */
 export async function controllerAction(flags: ControllerFlags): Promise<void> {
+  const apiToken = await readApiToken({ apiTokenFile: flags.apiTokenFile });
+  // Beyond loopback every write would be refused (401): say so at once rather than serve dead buttons.
+  if (
+    flags.dashboardWrites &&
+    apiToken === undefined &&
+    !isLoopbackHost(parseListenAddress(flags.storageAddr).host)
+  )
+    throw new CliError(
+      `--dashboard-writes on ${flags.storageAddr} (beyond loopback) needs --api-token-file`,
+      ExitCode.Usage,
+    );
   const logger = await createLogger(flags.logLevel, flags.logFormat);
   const runtime = await startControllerRuntime({
     kubeconfig: flags.kubeconfig,
@@ -27,6 +42,8 @@ export async function controllerAction(flags: ControllerFlags): Promise<void> {
     renewDeadlineMs: flags.leaderElectionRenewDeadline,
     retryPeriodMs: flags.leaderElectionRetryPeriod,
     hooks: flags.hookSecret,
+    dashboardWrites: flags.dashboardWrites,
+    apiToken,
     logger,
   });
   process.stdout.write(`bucketops controller serving artifacts on ${runtime.url}\n`);

@@ -21,6 +21,8 @@ export interface ControllerFlags extends ReconcileFlags, HookFlags, LogFormatFla
   leaderElectionRenewDeadline: number;
   leaderElectionRetryPeriod: number;
   logLevel: string;
+  dashboardWrites: boolean;
+  apiTokenFile?: string;
 }
 
 /** Registers `controller`. */
@@ -76,6 +78,11 @@ export function registerController(program: Command): void {
       durationOption("--leader-election-retry-period <duration>", "pause between lease attempts", "2s"),
     )
     .option("--log-level <level>", "debug, info, warn or error", "info")
+    .option("--dashboard-writes", "allow the dashboard API's reconcile, suspend and resume (off: 403)", false)
+    .option(
+      "--api-token-file <file>",
+      "bearer token file the dashboard's writes require (needed with --dashboard-writes beyond loopback)",
+    )
     .action(async (_flags: ControllerFlags, command: Command) => {
       const { controllerAction } = await import("../actions/controller.js");
       await controllerAction(command.optsWithGlobals<ControllerFlags>());
