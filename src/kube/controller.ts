@@ -66,6 +66,8 @@ export class BucketController {
   private readonly options: ControllerOptions;
   private readonly api: CustomObjectsApi;
   private readonly queue = new WorkQueue();
+  /** Consecutive failed ExternalArtifact syncs per Bucket key, for their retry backoff. */
+  private readonly externalArtifactFailures = new Map<string, number>();
   private readonly informer: Informer<BucketResource> & ObjectCache<BucketResource>;
   private readonly seen = new Map<string, Seen>();
   /** Status we last wrote, newer than the informer's copy until the watch delivers it. */
@@ -96,6 +98,7 @@ export class BucketController {
       this.changes.delete(key);
       this.fullDueAt.delete(key);
       this.queue.forget(key);
+      this.externalArtifactFailures.delete(key);
     });
     this.informer.on("connect", () => {
       this.synced = true;
@@ -377,10 +380,17 @@ export class BucketController {
     artifact: BucketStatus["artifact"],
     wanted: { charts?: boolean; mirror?: boolean } | undefined,
   ): Promise<void> {
+    const key = objectKey(obj);
     try {
       await this.options.externalArtifacts?.sync(obj, artifact, wanted ?? {});
+      this.externalArtifactFailures.delete(key);
     } catch (error) {
-      this.warnExternalArtifacts(obj, error); // the next reconcile retries
+      this.warnExternalArtifacts(obj, error);
+      // Retried soon (1 s, 2 s, … up to a minute), not at the interval: e.g. the API server answers 429 while the
+      // ExternalArtifact CRD's storage initializes. The reconcile that retries finds the Bucket unchanged: cheap.
+      const failures = (this.externalArtifactFailures.get(key) ?? 0) + 1;
+      this.externalArtifactFailures.set(key, failures);
+      this.queue.addAfter(key, failureBackoff(failures, 60_000));
     }
   }
 
